@@ -43,7 +43,7 @@ class SyntheticConfig:
     vol_persistence: float = fld(0.995, 'AR(1) persistence of log-volatility per bar (volatility clustering)', ge=0, le=0.9999)
     vol_of_vol: float = fld(0.05, 'per-bar shock size of log-volatility', ge=0)
     signal_strength: float = fld(0.0, 'planted drift per bar, as a multiple of the baseline volatility (0 = none)', ge=0)
-    signal_mean_bars: float = fld(240.0, 'mean number of base bars the planted drift keeps its sign', gt=1)
+    signal_mean_bars: float = fld(2880.0, 'mean number of base bars the planted drift keeps its sign', gt=1)
 
 # %% ../nbs/00_config.ipynb #b60934da
 @dataclass
@@ -59,6 +59,7 @@ class DataConfig:
     split_dates: list = fld([], 'optional [validation_start, test_start] dates; override the fractions')
     embargo: str = fld('0min', 'gap left out between consecutive splits and folds (pandas offset)')
     n_folds: int = fld(4, 'walk-forward folds', ge=1)
+    days_per_year: float = fld(252.0, 'trading days per year, to annualise daily metrics', gt=0)
     synthetic: SyntheticConfig = fld(SyntheticConfig(), 'synthetic market settings')
 
 # %% ../nbs/00_config.ipynb #e1022532
@@ -71,6 +72,7 @@ class FeatureConfig:
     vol_window: int = fld(20, 'realised volatility window (bars)', ge=2)
     breakout_lookback: int = fld(20, 'N-bar high/low lookback for breakouts', ge=2)
     regime_lookback: int = fld(200, 'bars used for the volatility-regime percentile', ge=10)
+    fvg_max_age: int = fld(0, 'a fair value gap older than this many bars is forgotten (0 = the tactical window)', ge=0)
     session_start: str = fld('00:00', 'session start (HH:MM, UTC) for the session VWAP reset')
     clip: float = fld(10.0, 'normalised features are clipped to [-clip, clip]', gt=0)
 
@@ -97,9 +99,12 @@ class ModelConfig:
     embed: int = fld(16, 'agent embedding size shared with the critic', ge=1)
     share_params: bool = fld(True, 'share parameters within a group (with an agent-ID embedding)')
     critic_hidden: int = fld(128, 'critic hidden width', ge=4)
+    critic_base_dim: int = fld(112, 'width of the critic base state (the MC-dropout features add 15)', ge=8)
+    uncertainty_kappa: float = fld(0.1, 'the trainer uses value - kappa * sigma, the uncertainty-aware value', ge=0)
+    gate_hidden: int = fld(64, 'hidden width of the execution gate', ge=4)
     dropout: float = fld(0.1, 'dropout of the execution gate', ge=0, le=0.9)
     mc_samples: int = fld(1000, 'MC-dropout forward passes of the execution gate', ge=1)
-    gate_threshold: float = fld(0.55, 'confidence needed for the gate to approve a trade', ge=0, le=1)
+    gate_threshold: float = fld(0.45, "approve a trade when the gate's mean probability that it beats its cost exceeds this (below 0.5: veto only trades it is confident are bad)", ge=0, le=1)
     gate_latency_budget_ms: float = fld(1.0, 'latency budget that normalises the gate timing feature', gt=0)
 
 # %% ../nbs/00_config.ipynb #60fd59e5
@@ -121,6 +126,7 @@ class TrainerConfig:
     epochs: int = fld(4, 'PPO epochs per update', ge=1)
     minibatches: int = fld(4, 'minibatches per epoch', ge=1)
     max_updates: int = fld(200, 'updates to train', ge=1)
+    max_nonfinite: int = fld(3, 'consecutive non-finite updates before the last good state is restored', ge=1)
     gradient_accumulation_steps: int = fld(1, 'minibatches accumulated per optimiser step', ge=1)
     mixed_precision: bool = fld(True, 'autocast on CUDA (always fp32 on CPU)')
     amp_dtype: str = fld('bf16', 'autocast dtype on CUDA', choices=['bf16', 'fp16'])

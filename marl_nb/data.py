@@ -260,9 +260,11 @@ def split_rows(idx:pd.DatetimeIndex, span)->tuple:
 
 # %% ../nbs/01_data.ipynb #e22c64b0
 def _ar1(noise:np.ndarray, phi:float)->np.ndarray:
-    "x[t] = phi*x[t-1] + noise[t], vectorised through pandas' exponential filter."
+    "x[t] = phi*x[t-1] + noise[t], started from its stationary distribution, vectorised through pandas' exponential filter."
     if phi == 0: return noise
-    return pd.Series(noise/(1 - phi)).ewm(alpha=1 - phi, adjust=False).mean().to_numpy()
+    x = noise/(1 - phi)
+    x[0] = noise[0]/np.sqrt(1 - phi**2)   # the filter starts at x[0]: give it the stationary spread
+    return pd.Series(x).ewm(alpha=1 - phi, adjust=False).mean().to_numpy()
 
 def synthetic_market(scfg:SyntheticConfig=None, # generator settings; defaults when None
                     )->tuple:
