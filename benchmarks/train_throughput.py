@@ -4,7 +4,8 @@
 Ours: `Trainer` at the quickstart config (validation pushed out of the timed part). The store is prepared into a temp
 folder, then `Market.from_store` is timed: that is all the data reading a run does (rollouts gather from in-memory
 tensors afterwards). After `--warmup` updates, `--updates` more are timed. agent-steps per update =
-rollout_steps * n_envs * 8 agents; an episode is one trading day (`env.episode_len` env-steps), so
+rollout_steps * n_envs * 8 agents (as the Trainer counts them; `acting_agent_steps_per_s` counts the strategic agents
+only on the steps where they decide); an episode is one trading day (`env.episode_len` env-steps), so
 episodes/hour = env-steps/s * 3600 / episode_len. The data share is data_read_s / (data_read_s + warm-up and timed
 training seconds). `fit` backtests the validation split after its last update; that time is measured and left out.
 Peer A: TorchRL multi-agent PPO (MAPPO) on the VMAS `navigation` scenario at the settings of TorchRL's "Multi-Agent
@@ -73,10 +74,12 @@ def time_ours(updates:int=10, warmup:int=2, config:str='quickstart', overrides=(
     per = [h for h in tr.history[warmup:]]
     rollout_s, update_s = sum(h['rollout_s'] for h in per), sum(h['update_s'] for h in per)
     env_sps = env_steps / train_s
+    active = float(np.mean([h['strategic_active'] for h in per]))   # share of steps on which the strategic agents decide
     return dict(config=config, device=str(tr.device), rollout_steps=T, n_envs=N, n_agents=8, episode_len=int(tr.env.episode_len),
                 epochs=cfg.trainer.epochs, minibatches=cfg.trainer.minibatches, warmup_updates=warmup, timed_updates=updates,
                 agent_steps_per_update=T * N * 8, train_seconds=train_s, warmup_seconds=warm_s,
                 env_steps_per_s=env_sps, agent_steps_per_s=env_sps * 8, episodes_per_hour=env_sps * 3600 / tr.env.episode_len,
+                strategic_active_share=active, acting_agent_steps_per_s=env_sps * (4 + 4 * active),
                 rollout_share=rollout_s / (rollout_s + update_s), seconds_per_update=train_s / updates,
                 prepare_store_seconds=prepare_s, data_read_seconds=data_s, validation_seconds_excluded=sum(val_s),
                 data_share=data_s / (data_s + warm_s + train_s),

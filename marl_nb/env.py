@@ -13,8 +13,8 @@ from .assemblers import TacticalAssembler, StrategicAssembler, last_closed_index
 
 # %% auto #0
 __all__ = ['AGENTS', 'STRATEGIC_AGENTS', 'TACTICAL_AGENTS', 'REGIME_SCALE', 'PORTFOLIO_SCALE', 'AGAINST_BIAS', 'DAY_NS',
-           'PORTFOLIO_FEATURES', 'action_sizes', 'aggregate', 'aggregate_one', 'trading_day', 'bar_spacing',
-           'bars_per_day', 'steps_per_strategic', 'toy_market', 'ReferenceEnv', 'MarketEnv']
+           'PORTFOLIO_FEATURES', 'ENV_STATE', 'action_sizes', 'aggregate', 'aggregate_one', 'trading_day',
+           'bar_spacing', 'bars_per_day', 'steps_per_strategic', 'toy_market', 'ReferenceEnv', 'MarketEnv']
 
 # %% ../nbs/05_env.ipynb #b8b6ac7d
 AGENTS = ('regime', 'structure', 'risk', 'portfolio', 'fvg', 'breakout', 'scalping', 'momentum')
@@ -489,3 +489,29 @@ def from_arrays(cls:MarketEnv, tactical_features:np.ndarray, # float32 [T, Ft]: 
     return cls(tac, strat, torch.as_tensor(np.asarray(close, np.float64)), sidx, start, T if stop is None else stop, cfg,
                steps_per_strategic=steps_per_strategic(tactical_ts, strategic_ts),
                day=torch.as_tensor(trading_day(tactical_ts)), bars_per_day=bars_per_day(tactical_ts), device=device, **kwargs)
+
+# %% ../nbs/05_env.ipynb #6de65970
+ENV_STATE = ('t', 'steps', 'active', 'equity', 'peak', 'day_equity', 'dd', 'position', 'acc', 'halted', 'cur_day', 'held')
+
+@patch
+def state_dict(self:MarketEnv)->dict:
+    "The episodes' state (tensors, cloned to the CPU) and the generator state; observation buffers are rebuilt on load."
+    d = {k: getattr(self, k).detach().cpu().clone() for k in ENV_STATE}
+    d['gen'] = self.gen.get_state().clone()
+    pool = getattr(self, 'start_pool', None)
+    if pool is not None: d['start_pool'] = pool.cpu().clone()
+    return d
+
+@patch
+def load_state_dict(self:MarketEnv, d:dict # from `state_dict`
+                   )->dict:
+    "Restore the state saved by `state_dict`; returns the current observation (buffers rebuilt)."
+    missing = [k for k in ENV_STATE + ('gen',) if k not in d]
+    if missing: raise ValueError(f"MarketEnv.load_state_dict: missing keys {missing}")
+    for k in ENV_STATE:
+        v, cur = d[k], getattr(self, k)
+        if tuple(v.shape) != tuple(cur.shape): raise ValueError(f"MarketEnv.load_state_dict: {k} has shape {tuple(v.shape)}, expected {tuple(cur.shape)} (n_envs={self.n_envs})")
+        setattr(self, k, v.to(self.device, cur.dtype).clone())
+    self.gen.set_state(d['gen'].clone())
+    self.start_pool = d['start_pool'].to(self.device) if 'start_pool' in d else None
+    return self._observe()

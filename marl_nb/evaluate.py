@@ -7,11 +7,12 @@ from __future__ import annotations
 import numpy as np, pandas as pd, torch
 from .env import MarketEnv, AGENTS, action_sizes
 from .critic import GATE_FEATURES
-from .metrics import summary
+from .agents import consensus_rate
+from .metrics import summary, directional_accuracy, trade_returns, win_rate_periods
 
 # %% auto #0
 __all__ = ['day_starts', 'backtest', 'flat_policy', 'buy_and_hold_policy', 'ma_crossover_policy', 'random_policy',
-           'oracle_policy', 'system_policy', 'baselines', 'evaluate']
+           'oracle_policy', 'system_policy', 'baselines', 'run_backtests', 'backtest_metrics', 'evaluate']
 
 # %% ../nbs/11_evaluate.ipynb #dd445332
 def day_starts(env:MarketEnv)->torch.Tensor:
@@ -35,23 +36,37 @@ def backtest(market, # a `Market`
     if reset: reset(env)
     L, D = env.episode_len, len(starts)
     alive = torch.ones(D, dtype=torch.bool, device=env.device)
-    rec = {k: [] for k in ('t', 'ret', 'position', 'cost', 'alive', 'actions', 'approve', 'target')}
+    rec = {k: [] for k in ('t', 'ret', 'position', 'cost', 'alive', 'done', 'actions', 'approve')}
     for _ in range(L):
         actions, conf, approve = policy(obs, env)
         t = env.t.clone()
         obs, rew, done, info = env.step(actions, confidence=conf, approve=approve)
-        for k, v in (('t', t), ('ret', info['ret']), ('position', info['position']), ('cost', info['cost']), ('alive', alive.clone()),
+        for k, v in (('t', t), ('ret', info['ret']), ('position', info['position']), ('cost', info['cost']), ('alive', alive.clone()), ('done', done),
                      ('actions', info['actions']), ('approve', approve if approve is not None else torch.ones_like(alive))):
             rec[k].append(v.detach().cpu())
         alive &= ~done
     a = {k: torch.stack(v, 1).numpy() for k, v in rec.items() if v}      # [D, L, ...] in day order
-    keep = a['alive'].reshape(-1)
+    # a day with fewer bars than the episode (a weekend stub, an early close) ends at its last bar, flat: the exit is
+    # charged there, and the next day's bars are left to the next day's episode
+    dayof = env.day.cpu().numpy()
+    in_day = dayof[a['t'] + 1] == dayof[starts.cpu().numpy()][:, None]
+    alive2 = a['alive'] & in_day
+    last = alive2 & ~np.c_[alive2[:, 1:], np.zeros((D, 1), bool)] & ~a['done']     # cut short by the day's end
+    exit_cost = np.where(last, env.rate*np.abs(a['position']), 0.0)
+    a['cost'], a['ret'] = a['cost'] + exit_cost, a['ret'] - exit_cost
+    keep = alive2.reshape(-1)
     t = a['t'].reshape(-1)[keep]
     idx = pd.DatetimeIndex(market.tactical_ts[t + 1].astype('datetime64[ns]'), name='timestamp')  # earned over bar t+1
+    day = np.repeat(np.arange(D), L)[keep]                              # episode (day) number
     frame = pd.DataFrame({'ret': a['ret'].reshape(-1)[keep], 'position': a['position'].reshape(-1)[keep],
-                          'cost': a['cost'].reshape(-1)[keep], 'approve': a['approve'].reshape(-1)[keep]}, index=idx)
+                          'cost': a['cost'].reshape(-1)[keep], 'approve': a['approve'].reshape(-1)[keep],
+                          'bar_ret': market.close[t + 1]/market.close[t] - 1, 'day': day}, index=idx)
     acts = pd.DataFrame(a['actions'].reshape(-1, len(AGENTS))[keep], index=idx, columns=list(AGENTS))
-    return dict(frame=frame.sort_index(), actions=acts.sort_index(), days=D, split=split)
+    frame, acts = frame.sort_index(kind='stable'), acts.sort_index(kind='stable')
+    first = frame['day'].ne(frame['day'].shift())                      # every day starts flat
+    frame['trade'] = frame['position'] - frame['position'].shift().where(~first, 0.0).fillna(0.0)   # position change on the bar
+    frame['equity'] = (1 + frame['ret']).cumprod()
+    return dict(frame=frame, actions=acts, days=D, split=split)
 
 # %% ../nbs/11_evaluate.ipynb #bf497bd3
 def _fixed(env, strategic, tactical):
@@ -110,16 +125,33 @@ def baselines(market, seed:int=0)->dict:
     if market.oracle is not None: b['oracle'] = oracle_policy(market.oracle)
     return b
 
-def evaluate(market, system=None, split:str='validation', device='cpu', seed:int=0, baselines_too:bool=True)->pd.DataFrame:
-    "Headline metrics (daily Sharpe after costs, drawdown, returns, turnover) of the system and the baselines on `split`."
-    pols = ({'marl': system_policy(system)} if system is not None else {}) | (baselines(market, seed) if baselines_too else {})
-    rows = {}
-    for name, pol in pols.items():
+def run_backtests(market, policies:dict, split:str='validation', device='cpu', seed:int=0)->dict:
+    "Backtest every policy of `policies` (name -> policy) on `split`, each with the same seeded random stream."
+    out = {}
+    for name, pol in policies.items():
         with torch.random.fork_rng(devices=[device] if torch.device(device).type == 'cuda' else []):   # seeded gate draws; the caller's RNG is untouched
             torch.manual_seed(seed)
-            bt = backtest(market, pol, split, device, reset=getattr(pol, 'reset', None))
-        f = bt['frame']
-        rows[name] = summary(f['ret'], market.cfg.data.days_per_year) | dict(
-            turnover=float(f['position'].diff().abs().sum()/max(bt['days'], 1)), exposure=float((f['position'] != 0).mean()),
-            bars=len(f))
-    return pd.DataFrame(rows).T
+            out[name] = backtest(market, pol, split, device, reset=getattr(pol, 'reset', None))
+    return out
+
+def backtest_metrics(bt:dict, # a `backtest` result
+                     periods_per_year:float=252, # trading days per year
+                     n_trials:int=1, # trials behind the selection (deflated Sharpe)
+                    )->dict:
+    "Every metric of one backtest: headline (daily) figures with PSR/DSR/CI, win rates, directional accuracy, turnover, exposure, gate, consensus."
+    f, acts = bt['frame'], bt['actions']
+    tr = trade_returns(f['ret'], f['position'], f['day'])
+    a = torch.tensor(acts.to_numpy())
+    return summary(f['ret'], periods_per_year, n_trials) | directional_accuracy(f['position'], f['bar_ret']) | dict(
+        win_rate_trades=float((tr > 0).mean()) if len(tr) else np.nan, n_trades=len(tr), win_rate_bars=win_rate_periods(f['ret']),
+        turnover=float(f['trade'].abs().sum()/max(bt['days'], 1)), exposure=float((f['position'] != 0).mean()),
+        gate_approval=float(f['approve'].mean()), consensus_rate=float(consensus_rate(a[:, :4], a[:, 4:])) if len(a) else np.nan,
+        costs=float(f['cost'].sum()), bars=len(f))
+
+def evaluate(market, system=None, split:str='validation', device='cpu', seed:int=0, baselines_too:bool=True,
+             n_trials:int=1, # trials behind the selection of `system`, for the deflated Sharpe
+            )->pd.DataFrame:
+    "Every metric (daily Sharpe after costs with PSR/DSR, drawdown, returns, win rates, turnover...) of the system and the baselines on `split`."
+    pols = ({'marl': system_policy(system)} if system is not None else {}) | (baselines(market, seed) if baselines_too else {})
+    bts = run_backtests(market, pols, split, device, seed)
+    return pd.DataFrame({k: backtest_metrics(bt, market.cfg.data.days_per_year, n_trials) for k, bt in bts.items()}).T

@@ -4,11 +4,15 @@
 
 # %% ../nbs/09_metrics.ipynb #d8273f03
 from __future__ import annotations
+import math
+from statistics import NormalDist
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['sharpe_ratio', 'downside_risk', 'sortino_ratio', 'cum_returns', 'max_drawdown', 'annual_return', 'calmar_ratio',
-           'daily_returns', 'summary']
+__all__ = ['EULER_GAMMA', 'sharpe_ratio', 'downside_risk', 'annual_volatility', 'sortino_ratio', 'cum_returns', 'max_drawdown',
+           'annual_return', 'calmar_ratio', 'daily_returns', 'win_rate_periods', 'trade_returns', 'win_rate_trades',
+           'turnover', 'exposure', 'binomial_pvalue', 'directional_accuracy', 'probabilistic_sharpe_ratio',
+           'expected_max_sharpe', 'deflated_sharpe_ratio', 'stationary_bootstrap_indices', 'sharpe_ci', 'summary']
 
 # %% ../nbs/09_metrics.ipynb #40533b23
 def _arr(returns)->np.ndarray:
@@ -27,11 +31,18 @@ def downside_risk(returns, periods_per_year:float, required_return:float=0.0)->f
     r = np.minimum(_arr(returns) - required_return, 0)
     return float(np.sqrt(np.mean(r**2))*np.sqrt(periods_per_year)) if len(r) else np.nan
 
+def annual_volatility(returns, periods_per_year:float)->float:
+    "Annualised sample standard deviation."
+    r = _arr(returns)
+    return float(r.std(ddof=1)*np.sqrt(periods_per_year)) if len(r) > 1 else np.nan
+
 def sortino_ratio(returns, periods_per_year:float, required_return:float=0.0)->float:
     "Annualised mean excess return over the annualised downside risk."
     r = _arr(returns) - required_return
     dr = downside_risk(returns, periods_per_year, required_return)
-    return np.nan if not len(r) or dr == 0 else float(r.mean()*periods_per_year/dr)
+    if not len(r): return np.nan
+    if dr == 0: return np.inf if r.mean() > 0 else np.nan    # gains and no downside at all: infinite, as in empyrical
+    return float(r.mean()*periods_per_year/dr)
 
 def cum_returns(returns)->np.ndarray:
     "Compounded growth of 1 minus 1, per period."
@@ -40,7 +51,8 @@ def cum_returns(returns)->np.ndarray:
 def max_drawdown(returns)->float:
     "Largest peak-to-trough fall of the compounded equity, from a starting value of 1 (a negative number)."
     eq = np.r_[1.0, np.cumprod(1 + _arr(returns))]
-    return float((eq/np.maximum.accumulate(eq) - 1).min())
+    peak = np.maximum.accumulate(eq)
+    return float(((eq - peak)/peak).min())
 
 def annual_return(returns, periods_per_year:float)->float:
     "Compound annual growth rate."
@@ -60,11 +72,158 @@ def daily_returns(returns:pd.Series, # per-bar simple returns indexed by bar clo
     g = (1 + returns).groupby(returns.index.floor('D'))
     return (g.prod() - 1).rename('daily_return')
 
+# %% ../nbs/09_metrics.ipynb #a9c08c2b
+def win_rate_periods(returns)->float:
+    "Share of periods with a positive return, among periods with a non-zero return."
+    r = _arr(returns); r = r[r != 0]
+    return float((r > 0).mean()) if len(r) else np.nan
+
+def trade_returns(returns, # per-bar strategy returns after costs [n]
+                  position, # position held over each bar [n]
+                  group=None, # optional label per bar (e.g. the day): a trade never spans two groups
+                 )->np.ndarray:
+    "Compounded return of every trade (a run of bars with the same non-zero position), in order."
+    r, p = np.asarray(returns, np.float64), np.asarray(position, np.float64)
+    if r.shape != p.shape or r.ndim != 1: raise ValueError(f"returns and position must be 1-D of the same length, got {r.shape} and {p.shape}")
+    new = np.r_[True, p[1:] != p[:-1]]
+    if group is not None:
+        g = np.asarray(group)
+        if g.shape != r.shape: raise ValueError(f"group: expected shape {r.shape}, got {g.shape}")
+        new |= np.r_[True, g[1:] != g[:-1]]
+    run = np.cumsum(new) - 1
+    held = p != 0
+    growth = np.ones(run[-1] + 1 if len(run) else 0)
+    np.multiply.at(growth, run[held], 1 + r[held])
+    return growth[np.unique(run[held])] - 1
+
+def win_rate_trades(returns, position, group=None)->float:
+    "Share of trades with a positive compounded return (see `trade_returns`)."
+    t = trade_returns(returns, position, group)
+    return float((t > 0).mean()) if len(t) else np.nan
+
+def turnover(position, # position held over each bar, starting from flat
+             n_days:int, # days the bars span (turnover is per day)
+            )->float:
+    "Mean absolute position change per day, counting the entry from flat."
+    p = np.asarray(position, np.float64)
+    return float(np.abs(np.diff(np.r_[0.0, p])).sum()/max(n_days, 1))
+
+def exposure(position)->float:
+    "Share of bars with a non-zero position."
+    p = np.asarray(position, np.float64)
+    return float((p != 0).mean()) if len(p) else np.nan
+
+# %% ../nbs/09_metrics.ipynb #bd2f1abf
+def binomial_pvalue(k:int, # successes
+                    n:int, # trials
+                    p:float=0.5, # success probability under the null
+                   )->float:
+    "One-sided exact binomial test: P(X >= k) for X ~ Binomial(n, p)."
+    if not 0 <= k <= n: raise ValueError(f"binomial_pvalue: need 0 <= k <= n, got k={k}, n={n}")
+    if n == 0: return 1.0
+    if not 0 < p < 1: return float(k == 0 or p == 1)
+    lg = np.vectorize(math.lgamma)
+    j = np.arange(k, n + 1, dtype=np.float64)
+    logs = math.lgamma(n + 1) - lg(j + 1) - lg(n - j + 1) + j*math.log(p) + (n - j)*math.log1p(-p)
+    m = logs.max()
+    return float(min(1.0, math.exp(m)*np.exp(logs - m).sum()))
+
+def directional_accuracy(position, # position held over each bar [n]
+                         market_return, # the market's return over the same bar [n]
+                        )->dict:
+    "Share of non-flat bars whose position sign matches the market move, with the one-sided binomial p-value against 50%."
+    p, m = np.sign(np.asarray(position, np.float64)), np.sign(np.asarray(market_return, np.float64))
+    if p.shape != m.shape: raise ValueError(f"position and market_return must have the same shape, got {p.shape} and {m.shape}")
+    use = (p != 0) & (m != 0)
+    n, k = int(use.sum()), int((p[use] == m[use]).sum())
+    return dict(directional_accuracy=k/n if n else np.nan, directional_n=n, directional_pvalue=binomial_pvalue(k, n))
+
+# %% ../nbs/09_metrics.ipynb #5f4c0863
+_N = NormalDist()
+EULER_GAMMA = 0.5772156649015329
+
+def _moments(r):
+    d = r - r.mean()
+    m2 = (d**2).mean()
+    return (d**3).mean()/m2**1.5, (d**4).mean()/m2**2   # skewness, raw kurtosis (biased moment estimators)
+
+def probabilistic_sharpe_ratio(returns, # per-period returns (the PSR is computed per period, not annualised)
+                               sr_star:float=0.0, # benchmark Sharpe, per period
+                              )->float:
+    "P(true Sharpe > `sr_star`) given the sample Sharpe, its length, skewness and raw kurtosis."
+    r = _arr(returns)
+    if len(r) < 3 or r.std(ddof=1) == 0: return np.nan
+    sr = r.mean()/r.std(ddof=1)
+    skew, kurt = _moments(r)
+    den = 1 - skew*sr + (kurt - 1)/4*sr**2
+    if den <= 0: return np.nan
+    return float(_N.cdf((sr - sr_star)*math.sqrt(len(r) - 1)/math.sqrt(den)))
+
+def expected_max_sharpe(n_trials:int, # independent trials
+                        sharpe_var:float, # variance of the trials' (per-period) Sharpe estimates
+                       )->float:
+    "Expected maximum Sharpe of `n_trials` unskilled trials (the DSR benchmark)."
+    if n_trials < 1: raise ValueError(f"n_trials must be >= 1, got {n_trials}")
+    if n_trials == 1: return 0.0
+    g = EULER_GAMMA
+    return float(math.sqrt(sharpe_var)*((1 - g)*_N.inv_cdf(1 - 1/n_trials) + g*_N.inv_cdf(1 - 1/(n_trials*math.e))))
+
+def deflated_sharpe_ratio(returns, # per-period returns of the selected strategy
+                          n_trials:int, # configurations/checkpoints tried (see above)
+                          trial_sharpes=None, # per-period Sharpes of all trials, for their variance; None: 1/(n-1)
+                         )->float:
+    "PSR against the expected best Sharpe of `n_trials` unskilled trials."
+    r = _arr(returns)
+    if len(r) < 3: return np.nan
+    ts = None if trial_sharpes is None else _arr(trial_sharpes)
+    var = float(np.var(ts, ddof=1)) if ts is not None and len(ts) > 1 else 1/(len(r) - 1)
+    return probabilistic_sharpe_ratio(r, expected_max_sharpe(n_trials, var))
+
+# %% ../nbs/09_metrics.ipynb #25f107bc
+def stationary_bootstrap_indices(n:int, # series length
+                                 n_samples:int, # resamples
+                                 block:float, # mean block length (>= 1)
+                                 seed:int=0,
+                                )->np.ndarray:
+    "Row indices [n_samples, n] of stationary-bootstrap resamples."
+    if block < 1: raise ValueError(f"block must be >= 1, got {block}")
+    rng = np.random.default_rng(seed)
+    start = rng.integers(0, n, (n_samples, n))
+    new = rng.random((n_samples, n)) < 1/block
+    new[:, 0] = True
+    pos = np.arange(n)
+    s = np.maximum.accumulate(np.where(new, pos, 0), axis=1)        # where the current block began
+    return (np.take_along_axis(start, s, 1) + pos - s) % n
+
+def sharpe_ci(returns, # per-period returns
+              periods_per_year:float,
+              level:float=0.95, # two-sided confidence level
+              n_samples:int=2000, # bootstrap resamples
+              block:float=None, # mean block length; default n ** (1/3)
+              seed:int=0,
+             )->tuple:
+    "Percentile confidence interval of the annualised Sharpe from a stationary block bootstrap."
+    r = _arr(returns)
+    if len(r) < 3: return (np.nan, np.nan)
+    idx = stationary_bootstrap_indices(len(r), n_samples, block or max(1.0, len(r)**(1/3)), seed)
+    x = r[idx]
+    sd = x.std(1, ddof=1)
+    sr = np.where(sd > 0, x.mean(1)/np.where(sd > 0, sd, 1), np.nan)*np.sqrt(periods_per_year)
+    if np.isnan(sr).all(): return (np.nan, np.nan)
+    lo, hi = np.nanquantile(sr, [(1 - level)/2, (1 + level)/2])
+    return float(lo), float(hi)
+
+# %% ../nbs/09_metrics.ipynb #e268b230
 def summary(returns:pd.Series, # per-bar simple returns after costs, indexed by close time
             periods_per_year:float=252, # trading days per year (the Sharpe is computed on daily returns)
+            n_trials:int=1, # trials behind the selection, for the deflated Sharpe
+            trial_sharpes=None, # per-period (daily) Sharpes of the trials, if known
            )->dict:
-    "Headline metrics of a backtest: daily Sharpe, Sortino, max drawdown, total and annual return, days."
+    "Headline metrics of a backtest: daily Sharpe with PSR, DSR and 95% bootstrap interval, Sortino, drawdown, returns, days."
     d = daily_returns(returns)
-    return dict(sharpe=sharpe_ratio(d, periods_per_year), sortino=sortino_ratio(d, periods_per_year),
-                max_drawdown=max_drawdown(returns), total_return=float(np.prod(1 + returns.to_numpy()) - 1),
-                annual_return=annual_return(d, periods_per_year), days=len(d))
+    lo, hi = sharpe_ci(d, periods_per_year)
+    return dict(sharpe=sharpe_ratio(d, periods_per_year), sharpe_ci_low=lo, sharpe_ci_high=hi,
+                psr=probabilistic_sharpe_ratio(d), dsr=deflated_sharpe_ratio(d, n_trials, trial_sharpes), n_trials=n_trials,
+                sortino=sortino_ratio(d, periods_per_year), max_drawdown=max_drawdown(returns),
+                total_return=float(np.prod(1 + returns.to_numpy()) - 1), annual_return=annual_return(d, periods_per_year),
+                annual_volatility=annual_volatility(d, periods_per_year), win_rate_days=win_rate_periods(d), days=len(d))

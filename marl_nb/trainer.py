@@ -4,11 +4,12 @@
 
 # %% ../nbs/12_trainer.ipynb #0ff351f2
 from __future__ import annotations
-import copy, inspect, json, math, os, sys, time, warnings
+import copy, inspect, json, math, os, signal, sys, time, warnings
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import call_parse
-from .config import Config, ConfigError, load_config, save_config, atomic_write
+from .config import Config, ConfigError, load_config, save_config, atomic_write, config_dict
 from .data import DataError, DataWarning
 from .store import prepare_store, fail, USER_ERRORS
 from .env import AGENTS
@@ -17,11 +18,12 @@ from .critic import GATE_FEATURES, gate_input, trade_outcome, uncertainty_aware_
 from .mappo import gae, ValueNormalizer, masked_mean, normalize_advantages, policy_loss, value_loss
 from .system import Market, MarlSystem
 from .evaluate import evaluate
+from .checkpoint import CheckpointManager, CheckpointError, rng_state, set_rng_state
 
 # %% auto #0
-__all__ = ['Callback', 'CancelFit', 'resolve_device', 'seed_everything', 'Trainer', 'JSONLLogger', 'ProgressBar',
-           'SimpleCheckpoint', 'load_weights', 'store_for', 'train_run', 'cli_args', 'format_table', 'train_cli',
-           'run_cli', 'marl_train']
+__all__ = ['COUNTERS', 'Callback', 'CancelFit', 'resolve_device', 'seed_everything', 'Trainer', 'JSONLLogger', 'ProgressBar',
+           'Checkpoint', 'GracefulStop', 'stop_on_sigterm', 'load_weights', 'store_for', 'train_run', 'cli_args',
+           'format_table', 'train_cli', 'run_cli', 'marl_train']
 
 # %% ../nbs/12_trainer.ipynb #ded4fc59
 class Callback:
@@ -80,6 +82,7 @@ class Trainer:
         self.prev_gate = torch.zeros(self.env.n_envs, len(GATE_FEATURES), device=self.device)
         self.episode_return = float('nan')
         self._good = None
+        self.stop_reason = None   # set (e.g. by a SIGTERM handler) to stop cleanly after the current update
 
     def __call__(self, event:str):
         for c in self.cbs: c(event)
@@ -231,7 +234,7 @@ def validate(self:Trainer)->dict:
 def fit(self:Trainer, n_updates:int=None)->Trainer:
     "Train until `n_updates` updates are done in total (`trainer.max_updates` when None)."
     total = n_updates or self.cfg.trainer.max_updates
-    self.total_updates = total
+    self.total_updates, self.crashed = total, False
     try:
         self('before_fit')
         while self.update < total:
@@ -253,14 +256,55 @@ def fit(self:Trainer, n_updates:int=None)->Trainer:
             self.history.append(dict(self.metrics))
             self('after_update')
     except CancelFit: pass
+    except BaseException: self.crashed = True; raise   # a half-done update must not be checkpointed
     finally: self('after_fit')
     return self
 
 # %% ../nbs/12_trainer.ipynb #a6d8a358
+COUNTERS = ('update', 'episodes', 'agent_steps', 'skipped', 'nonfinite')
+
+@patch
+def state_dict(self:Trainer)->dict:
+    "The complete training state (plain data, weights-only loadable)."
+    plain = lambda v: v if isinstance(v, (int, float, str, bool)) or v is None else float(v)
+    return dict(system=self.system.state_dict(), opt=self.opt.state_dict(), vnorm=self.vnorm.state_dict(), scaler=self.scaler.state_dict(),
+                env=self.env.state_dict(), rng=rng_state(), counters={k: int(getattr(self, k)) for k in COUNTERS},
+                episode_return=float(self.episode_return), prev_gate=self.prev_gate.detach().cpu().clone(), base_lrs=list(self.base_lrs),
+                metrics={k: plain(v) for k, v in self.metrics.items()},
+                callbacks={type(c).__name__: c.state_dict() for c in self.cbs if hasattr(c, 'state_dict')},
+                normalizers={k: v.state_dict() for k, v in self.market.normalizers.items()},
+                config=json.dumps(config_dict(self.cfg)), version=1)
+
+@patch
+def load_state_dict(self:Trainer, sd:dict # from `state_dict` (loaded on the CPU)
+                   )->Trainer:
+    "Restore a training state saved by `state_dict`; the next update continues exactly."
+    self.system.load_state_dict(sd['system']); self.opt.load_state_dict(sd['opt']); self.vnorm.load_state_dict(sd['vnorm'])
+    if sd['scaler']: self.scaler.load_state_dict(sd['scaler'])
+    self.obs = self.env.load_state_dict(sd['env'])
+    for k in COUNTERS: setattr(self, k, sd['counters'][k])
+    self.episode_return, self.base_lrs = sd['episode_return'], list(sd['base_lrs'])
+    self.prev_gate = sd['prev_gate'].to(self.device)
+    self.metrics = dict(sd['metrics'])
+    for c in self.cbs:
+        st = sd['callbacks'].get(type(c).__name__)
+        if st is not None and hasattr(c, 'load_state_dict'): c.load_state_dict(st)
+    self._good = dict(update=self.update, state=self._snapshot())
+    set_rng_state(sd['rng'])
+    return self
+
+# %% ../nbs/12_trainer.ipynb #de8e2488
 class JSONLLogger(Callback):
     "Append every update's metrics to `run_dir/metrics.jsonl`."
     order = 10
-    def before_fit(self): (self.trainer.run_dir/'metrics.jsonl').touch()
+    def before_fit(self):
+        "Start the file; on a resume, drop the lines of updates after the checkpoint (they will be run again)."
+        p, u = self.trainer.run_dir/'metrics.jsonl', self.trainer.update
+        lines = p.read_text().splitlines() if p.exists() else []
+        def upd(l):   # a line cut short by a kill is dropped
+            try: return json.loads(l).get('update', 0)
+            except ValueError: return None
+        atomic_write(p, ''.join(l + '\n' for l in lines if (v := upd(l)) is not None and v <= u))
     def after_update(self):
         clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in self.trainer.metrics.items()}
         with open(self.trainer.run_dir/'metrics.jsonl', 'a') as f: f.write(json.dumps(clean) + '\n')
@@ -279,33 +323,55 @@ class ProgressBar(Callback):
         self.bar.update(1)
     def after_fit(self): self.bar.close()
 
-# %% ../nbs/12_trainer.ipynb #740e486e
-class SimpleCheckpoint(Callback):
-    "Save `last.pt` every `checkpoint_frequency` updates and `best.pt` on a new best validation Sharpe (atomic writes)."
+# %% ../nbs/12_trainer.ipynb #cba1ab21
+class Checkpoint(Callback):
+    "Versioned checkpoints every `checkpoint_frequency` updates, `best.pt` by validation Sharpe, `last.pt` at the end."
     order = 30
-    def before_fit(self): self.best = getattr(self, 'best', -float('inf'))
-    def _save(self, name):
-        import io
+    def __init__(self, manager:CheckpointManager=None): self.manager, self.best, self._best_due, self.saved_at = manager, -float('inf'), False, -1
+    def state_dict(self): return dict(best=float(self.best))
+    def load_state_dict(self, d): self.best = d['best']
+    def before_fit(self):
         tr = self.trainer
-        buf = io.BytesIO()
-        torch.save(dict(system=tr.system.state_dict(), opt=tr.opt.state_dict(), vnorm=tr.vnorm.state_dict(), update=tr.update,
-                        best=self.best, normalizers={k: v.state_dict() for k, v in tr.market.normalizers.items()}), buf)
-        atomic_write(tr.run_dir/'checkpoints'/name, buf.getvalue())
+        if self.manager is None: self.manager = CheckpointManager(tr.run_dir/'checkpoints', tr.cfg.trainer.keep_checkpoints)
     def after_validate(self):
         s = self.trainer.metrics.get('val_sharpe', float('nan'))
-        if math.isfinite(s) and s > self.best: self.best = s; self._save('best.pt')
+        if math.isfinite(s) and s > self.best: self.best, self._best_due = s, True
+    def save(self, versioned:bool=True):
+        tr = self.trainer
+        self.manager.save(tr.state_dict(), tr.update, best=self._best_due, metric=self.best if self._best_due else None, versioned=versioned)
+        self._best_due, self.saved_at = False, tr.update
     def after_update(self):
-        if self.trainer.update % self.trainer.cfg.trainer.checkpoint_frequency == 0: self._save('last.pt')
-    def after_fit(self): self._save('last.pt')
+        due = self.trainer.update % self.trainer.cfg.trainer.checkpoint_frequency == 0
+        if due or self._best_due: self.save(versioned=due)
+    def after_fit(self):
+        if not getattr(self.trainer, 'crashed', False) and self.saved_at != self.trainer.update: self.save(versioned=False)
 
-def load_weights(trainer:Trainer, path):
-    "Load the system, optimiser and normaliser of a checkpoint written by `SimpleCheckpoint` (tensors only)."
-    sd = torch.load(path, map_location=trainer.device, weights_only=True)
-    trainer.system.load_state_dict(sd['system']); trainer.opt.load_state_dict(sd['opt']); trainer.vnorm.load_state_dict(sd['vnorm'])
-    trainer.update = sd['update']
+class GracefulStop(Callback):
+    "Stop cleanly after the current update when `trainer.stop_reason` is set, or when `session.ending_soon`."
+    order = 40
+    def __init__(self, session=None): self.session = session
+    def after_update(self):
+        tr = self.trainer
+        if self.session is not None and tr.stop_reason is None and self.session.ending_soon: tr.stop_reason = 'session ending'
+        if tr.stop_reason is not None: raise CancelFit(tr.stop_reason)
+
+@contextmanager
+def stop_on_sigterm(trainer:Trainer):
+    "While inside, SIGTERM sets `trainer.stop_reason` instead of killing the process (main thread only)."
+    def handler(signum, frame): trainer.stop_reason = 'SIGTERM'
+    import threading
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    old = signal.signal(signal.SIGTERM, handler)
+    try: yield
+    finally: signal.signal(signal.SIGTERM, old)
+
+def load_weights(trainer:Trainer, path)->dict:
+    "Load a (verified, weights-only) checkpoint's complete training state into `trainer`."
+    sd = CheckpointManager(Path(path).parent).load(path)
+    trainer.load_state_dict(sd)
     return sd
 
-# %% ../nbs/12_trainer.ipynb #21e0fb30
+# %% ../nbs/12_trainer.ipynb #79e360c3
 def store_for(cfg:Config, run_dir:Path)->Path:
     "The run's data store: prepared from `cfg.data.source` into the run folder, or reused when it is there."
     p = run_dir/'data.h5'
@@ -315,22 +381,36 @@ def store_for(cfg:Config, run_dir:Path)->Path:
             prepare_store(cfg.data.source, p, cfg)
     return p
 
-def train_run(cfg:Config, run_dir, max_updates:int=None, resume:bool=False, progress:bool=True, final_split:str='test')->dict:
+def train_run(cfg:Config, run_dir, max_updates:int=None,
+              resume:bool=None, # continue from the newest good checkpoint; None: `trainer.resume_from_checkpoint`
+              progress:bool=True, final_split:str='test',
+              cbs=(), # extra callbacks (a Monitor, a MemoryManager, ...)
+              session=None, # a `ColabSession` (or anything with `ending_soon` and `drive_dir`): stop before it ends, mirror to Drive
+             )->dict:
     "Train per `cfg` in `run_dir`, then evaluate the best checkpoint on `final_split` against the baselines."
     run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    resume = cfg.trainer.resume_from_checkpoint if resume is None else resume
     save_config(cfg, run_dir/'config.yaml')
     t0 = time.perf_counter()
     market = Market.from_store(store_for(cfg, run_dir), cfg)
     t_data = time.perf_counter() - t0
-    ck = SimpleCheckpoint()
-    tr = Trainer(cfg, market, run_dir, [JSONLLogger(), ck] + ([ProgressBar()] if progress else []))
-    last = run_dir/'checkpoints'/'last.pt'
-    if resume and last.exists(): ck.best = load_weights(tr, last)['best']
+    drive = getattr(session, 'drive_dir', None) if cfg.trainer.auto_save_to_drive else None
+    mirror = Path(drive)/run_dir.name/'checkpoints' if drive else None
+    ck = Checkpoint(CheckpointManager(run_dir/'checkpoints', cfg.trainer.keep_checkpoints, mirror))
+    tr = Trainer(cfg, market, run_dir, [JSONLLogger(), ck, GracefulStop(session), *cbs] + ([ProgressBar()] if progress else []))
+    resumed_from = None
+    if resume:
+        resumed_from, state = ck.manager.load_latest()
+        if state is not None:
+            tr.load_state_dict(state)
+            if progress: print(f"resuming from {resumed_from} (update {tr.update})")
     t1 = time.perf_counter()
-    tr.fit(max_updates or cfg.trainer.max_updates)
+    with stop_on_sigterm(tr): tr.fit(max_updates or cfg.trainer.max_updates)
     t_train = time.perf_counter() - t1
+    if tr.stop_reason is not None:
+        return dict(stopped=tr.stop_reason, updates=tr.update, resumed_from=str(resumed_from) if resumed_from else None, trainer=tr)
     best = run_dir/'checkpoints'/'best.pt'
-    if best.exists(): tr.system.load_state_dict(torch.load(best, map_location=tr.device, weights_only=True)['system'])
+    if best.exists(): tr.system.load_state_dict(ck.manager.load(best)['system'])
     tr.system.eval()
     table = evaluate(market, tr.system, final_split, tr.device, seed=cfg.seed)
     res = dict(split=final_split, selected='best.pt (validation Sharpe)' if best.exists() else 'last update', updates=tr.update,
@@ -339,7 +419,7 @@ def train_run(cfg:Config, run_dir, max_updates:int=None, resume:bool=False, prog
     atomic_write(run_dir/'eval.json', json.dumps(res, indent=1, default=float))
     return res | dict(table=table, trainer=tr)
 
-# %% ../nbs/12_trainer.ipynb #4fb7e636
+# %% ../nbs/12_trainer.ipynb #66d0c879
 def cli_args(argv:list, known:list)->list:
     "Accept `--run-dir` for `--run_dir`, join `--set a=1 b=2 --set c=3` into one option, and refuse unknown options."
     out, sets, i = [], [], 0
@@ -363,14 +443,17 @@ def format_table(table:pd.DataFrame)->str:
 def train_cli(config:str='quickstart', # shipped config name or YAML path
                 run_dir:str='runs/quickstart', # run folder (config, metrics, checkpoints, evaluation)
                 max_updates:int=None, # updates to train (default: trainer.max_updates)
-                resume:bool=False, # continue from the run folder's last checkpoint
+                resume:bool=False, # continue from the newest good checkpoint (default: trainer.resume_from_checkpoint)
                 set:str=None, # config overrides, key=value (several may follow one --set)
                ):
     "Train the 8-agent MAPPO system and report held-out results against buy-and-hold and flat."
     try:
         cfg = load_config(config, (set or '').split())
-        res = train_run(cfg, run_dir, max_updates, resume)
+        res = train_run(cfg, run_dir, max_updates, resume or None)
     except USER_ERRORS as e: fail('marl_train', e)
+    if 'stopped' in res:
+        print(f"\nstopped cleanly ({res['stopped']}) after update {res['updates']}; checkpoint saved. Continue with --resume.")
+        return
     print(f"\nheld-out results on the {res['split']} split ({res['selected']}; after costs):")
     print(format_table(res['table']))
     print(f"\nrun folder: {run_dir}")
