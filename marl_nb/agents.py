@@ -7,11 +7,11 @@ from __future__ import annotations
 import math
 import torch, torch.nn as nn, torch.nn.functional as F
 from .config import EnvConfig, ModelConfig, FeatureConfig
-from .env import AGENTS, STRATEGIC_AGENTS, TACTICAL_AGENTS, action_sizes, REGIME_SCALE, PORTFOLIO_SCALE, AGAINST_BIAS, aggregate
+from .env import AGENTS, STRATEGIC_AGENTS, TACTICAL_AGENTS, action_sizes, AGAINST_BIAS, aggregate, risk_budget
 
 # %% auto #0
 __all__ = ['orthogonal_', 'GroupLinear', 'WindowEncoder', 'AgentGroup', 'one_hot_actions', 'MultiAgentPolicy', 'tactical_vote',
-           'consensus_aggregate', 'consensus_rate']
+           'consensus_aggregate', 'groups_agree', 'consensus_rate']
 
 # %% ../nbs/06_agents.ipynb #7d7a7f83
 def orthogonal_(layer:nn.Module, gain:float=math.sqrt(2))->nn.Module:
@@ -132,16 +132,18 @@ def consensus_aggregate(strategic:torch.Tensor, # [N, 4] regime, structure, risk
                         confidence:torch.Tensor=None, # [N, 8] probability of each chosen action; equal votes when None
                        )->torch.Tensor:
     "Target position [N] from confidence-weighted votes inside and across the two groups."
-    dev = strategic.device
-    tab = lambda v: torch.tensor(v, dtype=torch.float64, device=dev)
-    budget = tab(tuple(cfg.risk_levels))[strategic[:, 2]]*tab(REGIME_SCALE)[strategic[:, 0]]*tab(PORTFOLIO_SCALE)[strategic[:, 3]]*cfg.max_position
+    budget = risk_budget(strategic, cfg)
     v = tactical_vote(tactical, None if confidence is None else confidence[:, 4:])
     b = (strategic[:, 1] - 1).to(torch.float64)
     c_b = torch.ones_like(b) if confidence is None else confidence[:, 1].to(torch.float64)
     shrink = torch.where(v*b < 0, 1 - (1 - AGAINST_BIAS)*c_b, 1.0)
     return budget*v*shrink
 
+def groups_agree(strategic:torch.Tensor, tactical:torch.Tensor, confidence:torch.Tensor=None)->torch.Tensor:
+    "bool [N]: the tactical vote's sign equals the strategic direction bias."
+    v = tactical_vote(tactical, None if confidence is None else confidence[:, 4:])
+    return torch.sign(v) == (strategic[:, 1] - 1)
+
 def consensus_rate(strategic:torch.Tensor, tactical:torch.Tensor, confidence:torch.Tensor=None)->torch.Tensor:
     "Share of rows where the tactical vote's sign equals the strategic direction bias."
-    v = tactical_vote(tactical, None if confidence is None else confidence[:, 4:])
-    return (torch.sign(v) == (strategic[:, 1] - 1)).double().mean()
+    return groups_agree(strategic, tactical, confidence).double().mean()

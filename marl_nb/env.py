@@ -13,8 +13,9 @@ from .assemblers import TacticalAssembler, StrategicAssembler, last_closed_index
 
 # %% auto #0
 __all__ = ['AGENTS', 'STRATEGIC_AGENTS', 'TACTICAL_AGENTS', 'REGIME_SCALE', 'PORTFOLIO_SCALE', 'AGAINST_BIAS', 'DAY_NS',
-           'PORTFOLIO_FEATURES', 'ENV_STATE', 'action_sizes', 'aggregate', 'aggregate_one', 'trading_day',
-           'bar_spacing', 'bars_per_day', 'steps_per_strategic', 'toy_market', 'ReferenceEnv', 'MarketEnv']
+           'PORTFOLIO_FEATURES', 'ENV_STATE', 'action_sizes', 'risk_budget', 'aggregate', 'aggregate_one',
+           'trading_day', 'bar_spacing', 'bars_per_day', 'steps_per_strategic', 'toy_market', 'ReferenceEnv',
+           'MarketEnv']
 
 # %% ../nbs/05_env.ipynb #b8b6ac7d
 AGENTS = ('regime', 'structure', 'risk', 'portfolio', 'fvg', 'breakout', 'scalping', 'momentum')
@@ -33,15 +34,21 @@ AGAINST_BIAS = 0.5                  # size kept by a tactical vote against the s
 @functools.lru_cache(maxsize=64)
 def _table(values:tuple, device:str)->torch.Tensor: return torch.tensor(values, dtype=torch.float64, device=device)
 
+def risk_budget(strategic:torch.Tensor, # LongTensor [N, 4]: regime, structure, risk, portfolio
+                cfg:EnvConfig,          # env settings: `risk_levels`, `max_position`
+               )->torch.Tensor:
+    "Risk budget [N] (float64): `risk_levels[risk] * REGIME_SCALE[regime] * PORTFOLIO_SCALE[portfolio] * max_position`."
+    dev = str(strategic.device)
+    return (_table(tuple(cfg.risk_levels), dev).index_select(0, strategic[:, 2])
+            * _table(REGIME_SCALE, dev).index_select(0, strategic[:, 0])
+            * _table(PORTFOLIO_SCALE, dev).index_select(0, strategic[:, 3]) * cfg.max_position)
+
 def aggregate(strategic:torch.Tensor, # LongTensor [N, 4]: regime, structure, risk, portfolio
               tactical:torch.Tensor,  # LongTensor [N, 4]: fvg, breakout, scalping, momentum
               cfg:EnvConfig,          # env settings: `risk_levels`, `max_position`
              )->torch.Tensor:
     "Target position [N] (float64) in [-max_position, max_position] from the agents' actions."
-    dev = str(strategic.device)
-    budget = (_table(tuple(cfg.risk_levels), dev).index_select(0, strategic[:, 2])
-              * _table(REGIME_SCALE, dev).index_select(0, strategic[:, 0])
-              * _table(PORTFOLIO_SCALE, dev).index_select(0, strategic[:, 3]) * cfg.max_position)
+    budget = risk_budget(strategic, cfg)
     vote = (tactical.sum(1) - 4).to(torch.float64) / 4   # mean of (action - 1)
     bias = strategic[:, 1] - 1
     against = (vote * bias) < 0

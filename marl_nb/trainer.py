@@ -13,7 +13,7 @@ from .config import Config, ConfigError, load_config, save_config, atomic_write,
 from .data import DataError, DataWarning
 from .store import prepare_store, fail, USER_ERRORS
 from .env import AGENTS
-from .agents import consensus_rate
+from .agents import groups_agree
 from .critic import GATE_FEATURES, gate_input, trade_outcome, uncertainty_aware_value, uncertainty_loss
 from .mappo import gae, ValueNormalizer, masked_mean, normalize_advantages, policy_loss, value_loss
 from .system import Market, MarlSystem
@@ -122,7 +122,7 @@ def collect(self:Trainer)->dict:
         b['t'][s], b['portfolio'][s], b['active'][s], b['actions'][s] = t, obs['portfolio'], obs['strategic_active'], a
         b['logp'][s], b['value'][s], b['sigma'][s], b['prev_gate'][s] = d['logp'], d['value'].float(), d['sigma'].float(), prev
         b['target'][s], b['position'][s], b['approve'][s] = d['target'].float(), pos.float(), d['approve']
-        b['consensus'][s] = (torch.sign((a[:, 4:] - 1).double().mean(1)) == (a[:, 1] - 1)).float()
+        b['consensus'][s] = groups_agree(a[:, :4], a[:, 4:]).float()
         self.obs, rew, done, info = env.step(a, confidence=d['confidence'], approve=d['approve'])
         label, gmask = trade_outcome(d['target'] - pos, env.ret[t], env.rate)
         b['label'][s], b['gmask'][s] = label.float(), gmask
