@@ -23,6 +23,6 @@ setuptools.setup(
     packages=setuptools.find_packages(include=['marl_nb', 'marl_nb.*']),
     include_package_data=True, package_data={'marl_nb': ['configs/*.yaml', 'samples/*.csv', 'samples/*.md']},
     install_requires=reqs('requirements'),
-    extras_require={'dev': reqs('dev_requirements'), 'bench': reqs('bench_requirements')},
+    extras_require={'dev': reqs('dev_requirements'), 'bench': reqs('bench_requirements'), 'hpo': reqs('hpo_requirements')},
     entry_points={'console_scripts': reqs('console_scripts'), 'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
     zip_safe=False)

@@ -242,7 +242,7 @@ class MarketEnv:
         self.day = day.to(dev, torch.long)
         self.sizes = torch.tensor(action_sizes(cfg), device=dev)
         self.is_strategic = torch.tensor([a in STRATEGIC_AGENTS for a in AGENTS], device=dev)   # [8]
-        self._all_true4 = torch.ones(N, len(TACTICAL_AGENTS), dtype=torch.bool, device=dev)     # tactical agents always act
+        self._is_tactical = ~self.is_strategic                                                  # [8]: tactical agents always act
         self._port_scale = torch.tensor([cfg.max_position, cfg.max_drawdown, cfg.max_drawdown, self.episode_len,   # [6, 1]: the
                                          cfg.daily_loss_limit, 1.0], dtype=torch.float64, device=dev)[:, None]  # limits of PORTFOLIO_FEATURES
         self.rate = (cfg.commission_bps + cfg.slippage_bps) * 1e-4
@@ -339,7 +339,7 @@ def check_actions(self:MarketEnv, actions)->torch.Tensor:
         if torch.isnan(a).any(): raise ValueError(f"actions: contains NaN at {tuple(torch.isnan(a).nonzero()[0].tolist())}")
         if (a != a.round()).any(): raise ValueError("actions: expected integer action indices, got fractional values")
     a = a.long()
-    lo, hi = a.T.amin(1), a.T.amax(1)   # [8] each (per agent), then tiny comparisons
+    lo, hi = torch.aminmax(a, dim=0)   # [8] each (per agent) in one pass, then tiny comparisons
     if ((lo < 0) | (hi >= self.sizes)).any():
         i, j = ((a < 0) | (a >= self.sizes)).nonzero()[0].tolist()
         raise ValueError(f"actions[{i}, {j}] (agent {AGENTS[j]!r}) = {a[i, j].item()} is out of range [0, {self.sizes[j].item()})")
@@ -408,7 +408,7 @@ def step(self:MarketEnv, actions:torch.Tensor, # LongTensor [N, 8] in `AGENTS` o
     info = dict(t=t, equity=equity, position=target, cost=cost, pnl=pnl, ret=r, drawdown=dd,
                 terminated=terminated, truncated=truncated, halted=halted,
                 actions=torch.cat([self.held, tactical], 1),                           # [N, 8]
-                active=torch.cat([active[:, None].expand(-1, 4), self._all_true4], 1))  # [N, 8]
+                active=active[:, None] | self._is_tactical)                            # [N, 8]
     # advance, resetting finished episodes at fresh random offsets
     d = done
     self.t = torch.where(d, self._starts(), t + 1)
@@ -425,7 +425,7 @@ def step(self:MarketEnv, actions:torch.Tensor, # LongTensor [N, 8] in `AGENTS` o
     self.halted = halted & ~new_day
     r_strat = torch.where(self.active, c.reward_scale * acc, 0.0)
     self.acc = torch.where(self.active, 0.0, acc)
-    rewards = torch.cat([r_strat.float()[:, None].expand(-1, 4), (c.reward_scale * r).float()[:, None].expand(-1, 4)], 1)  # [N, 8]
+    rewards = torch.where(self.is_strategic, r_strat[:, None], c.reward_scale * r[:, None]).float()   # [N, 8]
     return self._update_obs(done), rewards, done, info
 
 # %% ../nbs/05_env.ipynb #8cafa782

@@ -21,9 +21,9 @@ from .evaluate import evaluate
 from .checkpoint import CheckpointManager, CheckpointError, rng_state, set_rng_state
 
 # %% auto #0
-__all__ = ['COUNTERS', 'Callback', 'CancelFit', 'resolve_device', 'seed_everything', 'Trainer', 'JSONLLogger', 'ProgressBar',
-           'Checkpoint', 'GracefulStop', 'stop_on_sigterm', 'load_weights', 'store_for', 'train_run', 'cli_args',
-           'format_table', 'train_cli', 'run_cli', 'marl_train']
+__all__ = ['COUNTERS', 'Callback', 'CancelFit', 'resolve_device', 'seed_everything', 'dist_info', 'Trainer', 'JSONLLogger',
+           'ProgressBar', 'Checkpoint', 'GracefulStop', 'stop_on_sigterm', 'load_weights', 'store_for', 'train_run',
+           'cli_args', 'format_table', 'train_cli', 'run_cli', 'marl_train']
 
 # %% ../nbs/12_trainer.ipynb #ded4fc59
 class Callback:
@@ -49,6 +49,11 @@ def seed_everything(seed:int):
     import random
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
+def dist_info()->tuple:
+    "(rank, world_size) of the initialised `torch.distributed` process group; (0, 1) without one."
+    d = torch.distributed
+    return (d.get_rank(), d.get_world_size()) if d.is_available() and d.is_initialized() else (0, 1)
+
 # %% ../nbs/12_trainer.ipynb #f68c6789
 class Trainer:
     "MAPPO over a `Market` with a `MarlSystem`; `fit` runs updates and fires callback events."
@@ -60,9 +65,10 @@ class Trainer:
         self.cfg, self.market = cfg, market
         self.run_dir = Path(run_dir) if run_dir else None
         self.device = resolve_device(cfg.device)
-        seed_everything(cfg.seed)
+        self.rank, self.world_size = dist_info()
+        seed_everything(cfg.seed + self.rank)
         tc = cfg.trainer
-        self.env = market.env('train', n_envs=cfg.env.n_envs, seed=cfg.seed, device=self.device)
+        self.env = market.env('train', n_envs=cfg.env.n_envs, seed=cfg.seed + self.rank, device=self.device)   # rank r: its own env shard
         self.system = MarlSystem(cfg, *market.n_features).to(self.device)
         self.vnorm = ValueNormalizer(2).to(self.device)
         s = self.system
@@ -76,6 +82,7 @@ class Trainer:
         self.update, self.nonfinite, self.skipped = 0, 0, 0
         self.episodes, self.agent_steps = 0, 0
         self.metrics, self.history = {}, []
+        self.comm = None   # data-parallel ranks' communication (`marl_nb.distributed.DataParallel` sets it); None: one process
         self.cbs = sorted(list(cbs), key=lambda c: c.order)
         for c in self.cbs: c.trainer = self
         self.obs = self.env.reset()
@@ -133,8 +140,9 @@ def collect(self:Trainer)->dict:
     probs = sysm.policy.act(self.obs, env.held)['probs']
     v, sig, _ = sysm.value(self.obs, probs, prev)
     b['last_value'], b['last_sigma'] = v.float(), sig.float()
+    if self.comm is not None: self.comm.sum_(finished, fin_ret)   # episodes of every rank
     n_done = int(finished)
-    self.episodes += n_done; self.agent_steps += T*N*8
+    self.episodes += n_done; self.agent_steps += T*N*8*self.world_size
     if n_done:  # episodes (days) are longer than a rollout: report a running mean of the finished ones
         r = float(fin_ret/n_done)
         self.episode_return = r if math.isnan(self.episode_return) else 0.9*self.episode_return + 0.1*r
@@ -168,13 +176,13 @@ def learn(self:Trainer, b:dict)->dict:
     denorm = lambda v, s: self.vnorm.denormalize(uncertainty_aware_value(v, s, mc.uncertainty_kappa).double())
     values = torch.cat([denorm(b['value'], b['sigma']), denorm(b['last_value'], b['last_sigma'])[None]])
     adv, ret = gae(b['rewards'].double(), values, b['dones'], tc.gamma, tc.gae_lambda)
-    self.vnorm.update(ret)
+    self.vnorm.update(ret if self.comm is None else self.comm.gather_envs(ret))   # data-parallel: every rank's returns
     ret_n = self.vnorm.normalize(ret).float()
     flat = lambda x: x.reshape(T*N, *x.shape[2:])
     fb = {k: flat(v) for k, v in b.items() if k not in ('last_value', 'last_sigma')}
     mask = torch.cat([fb['active'][:, None].expand(-1, 4), torch.ones(T*N, 4, dtype=torch.bool, device=self.device)], 1)
     adv8 = flat(adv.float())[:, [0]*4 + [1]*4]
-    adv8 = normalize_advantages(adv8, mask)
+    adv8 = normalize_advantages(adv8, mask) if self.comm is None else self.comm.normalize_advantages(adv8, mask, T)
     ret_n = flat(ret_n)
     f = self.lr_factor(self.update)
     for g, lr in zip(self.opt.param_groups, self.base_lrs): g['lr'] = lr*f
@@ -195,9 +203,13 @@ def learn(self:Trainer, b:dict)->dict:
             ent = masked_mean(ev['entropy'].float(), m)
             vl = value_loss(v.float(), fb['value'][idx], ret_n[idx], tc.value_clip)
             ul = uncertainty_loss(v.float(), sigma.float(), ret_n[idx])
-            loss = pl['loss'] + tc.value_coef*vl - tc.entropy_coef*ent + ul + g_loss.float()
+            if self.comm is None: loss = pl['loss'] + tc.value_coef*vl - tc.entropy_coef*ent + ul + g_loss.float()
+            else:   # each rank's means weighted by its share of the global minibatch: the averaged gradient is the global one
+                wm, wb, wg = self.comm.mean_weights(m.sum(), len(idx), fb['gmask'][idx].sum())
+                loss = wm*pl['loss'] + tc.value_coef*wb*vl - tc.entropy_coef*wm*ent + wb*ul + wg*g_loss.float()
             self.scaler.scale(loss/accum).backward()
             if (i + 1) % accum and start + mb < T*N: continue
+            self.loss = loss.detach(); self('after_backward')
             self.scaler.unscale_(self.opt)
             gnorm = torch.nn.utils.clip_grad_norm_(params, tc.max_grad_norm)
             if not (torch.isfinite(loss) and torch.isfinite(gnorm)):
@@ -248,11 +260,13 @@ def fit(self:Trainer, n_updates:int=None)->Trainer:
             self.update += 1
             dt = time.perf_counter() - t0
             T, N = buf['t'].shape
+            N *= self.world_size   # every rank's envs
             self.metrics.update(update=self.update, agent_steps_per_s=T*N*8/dt, env_steps_per_s=T*N/dt, rollout_s=t1 - t0, update_s=dt - (t1 - t0),
                                 episodes_per_hour=T*N/self.env.episode_len/dt*3600, episodes=self.episodes)
             if self.nonfinite == 0: self._good = dict(update=self.update, state=self._snapshot())
             if self.update % self.cfg.trainer.validation_frequency == 0 or self.update == total:
-                self.validate(); self('after_validate')
+                if self.comm is None or self.rank == 0: self.validate()   # data-parallel: rank 0 validates, `comm` shares the result
+                self('after_validate')
             self.history.append(dict(self.metrics))
             self('after_update')
     except CancelFit: pass
@@ -353,6 +367,7 @@ class GracefulStop(Callback):
     def after_update(self):
         tr = self.trainer
         if self.session is not None and tr.stop_reason is None and self.session.ending_soon: tr.stop_reason = 'session ending'
+        if tr.comm is not None: tr.stop_reason = tr.comm.agree_stop(tr.stop_reason)   # one rank stopping stops all
         if tr.stop_reason is not None: raise CancelFit(tr.stop_reason)
 
 @contextmanager
@@ -388,27 +403,37 @@ def train_run(cfg:Config, run_dir, max_updates:int=None,
               session=None, # a `ColabSession` (or anything with `ending_soon` and `drive_dir`): stop before it ends, mirror to Drive
              )->dict:
     "Train per `cfg` in `run_dir`, then evaluate the best checkpoint on `final_split` against the baselines."
-    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    comm = None
+    if int(os.environ.get('WORLD_SIZE', '1')) > 1:   # launched by torchrun: data-parallel ranks
+        from marl_nb.distributed import init_distributed, DataParallel
+        cfg = init_distributed(cfg); comm = DataParallel()
+    rank = 0 if comm is None else comm.rank
+    run_dir = Path(run_dir)
     resume = cfg.trainer.resume_from_checkpoint if resume is None else resume
-    save_config(cfg, run_dir/'config.yaml')
+    if rank == 0: run_dir.mkdir(parents=True, exist_ok=True); save_config(cfg, run_dir/'config.yaml')
     t0 = time.perf_counter()
-    market = Market.from_store(store_for(cfg, run_dir), cfg)
+    market = Market.from_store(store_for(cfg, run_dir) if comm is None else comm.store_for(cfg, run_dir), cfg)
     t_data = time.perf_counter() - t0
     drive = getattr(session, 'drive_dir', None) if cfg.trainer.auto_save_to_drive else None
     mirror = Path(drive)/run_dir.name/'checkpoints' if drive else None
-    ck = Checkpoint(CheckpointManager(run_dir/'checkpoints', cfg.trainer.keep_checkpoints, mirror))
-    tr = Trainer(cfg, market, run_dir, [JSONLLogger(), ck, GracefulStop(session), *cbs] + ([ProgressBar()] if progress else []))
+    ck = Checkpoint(CheckpointManager(run_dir/'checkpoints', cfg.trainer.keep_checkpoints, mirror)) if rank == 0 else None
+    cbs = [JSONLLogger(), ck, GracefulStop(session), *cbs] + ([ProgressBar()] if progress else [])
+    if comm is not None: cbs = [comm] + [c for c in cbs if c is not None and (rank == 0 or not comm.rank_zero_only(c))]
+    tr = Trainer(cfg, market, run_dir, cbs)
     resumed_from = None
     if resume:
-        resumed_from, state = ck.manager.load_latest()
+        resumed_from, state = ck.manager.load_latest() if rank == 0 else (None, None)
+        if comm is not None: resumed_from, state = comm.share_checkpoint(resumed_from, state)   # rank 0's file, each rank's own env
         if state is not None:
             tr.load_state_dict(state)
-            if progress: print(f"resuming from {resumed_from} (update {tr.update})")
+            if progress and rank == 0: print(f"resuming from {resumed_from} (update {tr.update})")
     t1 = time.perf_counter()
     with stop_on_sigterm(tr): tr.fit(max_updates or cfg.trainer.max_updates)
     t_train = time.perf_counter() - t1
+    if comm is not None: comm.close()
     if tr.stop_reason is not None:
         return dict(stopped=tr.stop_reason, updates=tr.update, resumed_from=str(resumed_from) if resumed_from else None, trainer=tr)
+    if rank != 0: return dict(rank=rank, updates=tr.update, trainer=tr)   # rank 0 alone evaluates
     best = run_dir/'checkpoints'/'best.pt'
     if best.exists(): tr.system.load_state_dict(ck.manager.load(best)['system'])
     tr.system.eval()
@@ -451,6 +476,7 @@ def train_cli(config:str='quickstart', # shipped config name or YAML path
         cfg = load_config(config, (set or '').split())
         res = train_run(cfg, run_dir, max_updates, resume or None)
     except USER_ERRORS as e: fail('marl_train', e)
+    if int(os.environ.get('RANK', '0')) != 0: return   # data-parallel: rank 0 reports
     if 'stopped' in res:
         print(f"\nstopped cleanly ({res['stopped']}) after update {res['updates']}; checkpoint saved. Continue with --resume.")
         return
