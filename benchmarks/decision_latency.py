@@ -5,6 +5,7 @@ Also times the strategic group alone and the tactical group alone (design target
 import argparse, json, os, time
 from pathlib import Path
 import numpy as np, torch
+from latency import latency_ms
 from marl_nb.config import load_config
 from marl_nb.system import MarlSystem
 from marl_nb.critic import GATE_FEATURES
@@ -20,12 +21,7 @@ obs = {'strategic': torch.randn(1, cfg.features.strategic_window, Fs), 'tactical
        'portfolio': torch.zeros(1, 6), 'strategic_active': torch.ones(1, dtype=torch.bool)}
 held, pos, prev = torch.ones(1, 4, dtype=torch.long), torch.zeros(1, dtype=torch.float64), torch.zeros(1, len(GATE_FEATURES))
 
-def timeit(f, n):
-    for _ in range(50): f()
-    ts = np.empty(n)
-    for i in range(n):
-        t = time.perf_counter(); f(); ts[i] = time.perf_counter() - t
-    return dict(p50_ms=1e3*np.percentile(ts, 50), p99_ms=1e3*np.percentile(ts, 99), mean_ms=1e3*ts.mean())
+def timeit(f, n): return latency_ms(f, n, warmup=50)
 
 ctx = torch.zeros(1, 6 + sum(sysm.policy.s_sizes) + cfg.model.hidden)   # portfolio, strategic one-hots, strategic embedding
 with torch.inference_mode():

@@ -7,6 +7,7 @@ without it, an untrained system of the Colab config on a small synthetic market.
 import argparse, json, os, tempfile, time, warnings
 from pathlib import Path
 import numpy as np, torch
+from latency import latency_ms
 from marl_nb.config import load_config
 from marl_nb.store import prepare_store
 from marl_nb.system import Market, MarlSystem
@@ -34,12 +35,7 @@ man = export_bundle(system, market, tmp/'bundle', 'int8', name)
 export_s = time.perf_counter() - t0
 torch.set_num_threads(1)
 
-def timeit(f, n):
-    for _ in range(200): f()
-    ts = np.empty(n)
-    for i in range(n):
-        t = time.perf_counter(); f(); ts[i] = time.perf_counter() - t
-    return dict(p50_ms=1e3*np.percentile(ts, 50), p99_ms=1e3*np.percentile(ts, 99), mean_ms=1e3*ts.mean())
+def timeit(f, n): return latency_ms(f, n, warmup=200)
 
 res = {}
 for v in ('float', 'int8'):

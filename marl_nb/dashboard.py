@@ -13,7 +13,6 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 from .checkpoint import CheckpointManager
-from .evaluate import run_backtests, system_policy
 from .session import in_colab
 from .trainer import Callback, CancelFit, Checkpoint, GracefulStop, JSONLLogger, Trainer, store_for
 from .config import save_config
@@ -39,7 +38,7 @@ class TrainingControl(Callback):
     "Pause, stop, checkpoint-now and live hyper-parameter changes, handed to the training thread at update boundaries."
     order = 100
     def __init__(self, on_event=None, # called as on_event(name) in the training thread: 'update', 'paused', 'validated', 'fit_end'
-                 equity_curve:bool=True, # backtest the validation split after each validation, for its equity curve
+                 equity_curve:bool=True, # keep the latest validation backtest's equity curve for the chart
                 ):
         self.on_event, self.equity_curve = on_event, equity_curve
         self.running = threading.Event(); self.running.set()      # cleared: pause at the next update boundary
@@ -74,10 +73,8 @@ class TrainingControl(Callback):
         tr = self.trainer
         self.validations.append((tr.update, tr.metrics.get('val_sharpe', float('nan'))))
         if not self.equity_curve: return
-        tr.system.eval()   # the same seeded backtest `Trainer.validate` ran, keeping its per-bar equity
-        try: eq = run_backtests(tr.market, {'marl': system_policy(tr.system)}, 'validation', tr.device, tr.cfg.seed)['marl']['frame']['equity']
-        finally: tr.system.train()
-        self.equity = (tr.update, eq)
+        v = tr.last_validation   # the backtest `Trainer.validate` just ran: its per-bar equity
+        self.equity = (v['update'], v['frame']['equity'])
         self._event('validated')
 
     def checkpoint(self):
@@ -200,7 +197,7 @@ class TrainingDashboard:
                  charts:str='auto', # 'auto', 'figurewidget' or 'static' (a redrawn figure; works everywhere)
                  refresh_s:float=1.0, # the training thread updates the widgets at most this often
                  static_every_s:float=3.0, # static charts are redrawn at most this often (a full redraw costs the browser more)
-                 equity_curve:bool=True, # backtest the validation split at each validation for the equity chart
+                 equity_curve:bool=True, # chart the latest validation backtest's equity curve
                 ):
         if refresh_s <= 0: raise ValueError(f"refresh_s: must be > 0, got {refresh_s}")
         self.trainer, self.session, self.refresh_s, self.static_every_s = trainer, session, refresh_s, static_every_s

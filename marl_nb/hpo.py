@@ -155,15 +155,9 @@ class ValidationScore(Callback):
                  trial=None, # an `optuna.Trial`, or None for a plain run
                 ):
         self.metric, self.trial, self.values = METRICS.get(metric, metric), trial, []
-    def before_fit(self):
-        tr = self.trainer
-        validate = tr.validate
-        def scored():
-            row = validate()
-            self.values.append((tr.update, float(row[self.metric])))
-            return row
-        tr.validate = scored   # keep the whole validation row of each pass, not only the three figures `fit` logs
     def after_validate(self):
+        v = self.trainer.last_validation   # the whole validation row, not only the three figures `fit` logs
+        self.values.append((v['update'], float(v['metrics'][self.metric])))
         step, v = self.values[-1]
         if self.trial is None: return
         self.trial.set_user_attr('evaluated', True)

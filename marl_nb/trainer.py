@@ -17,7 +17,7 @@ from .agents import groups_agree
 from .critic import GATE_FEATURES, gate_input, trade_outcome, uncertainty_aware_value, uncertainty_loss
 from .mappo import gae, ValueNormalizer, masked_mean, normalize_advantages, policy_loss, value_loss
 from .system import Market, MarlSystem
-from .evaluate import evaluate
+from .evaluate import evaluate, run_backtests, system_policy, backtest_metrics
 from .checkpoint import CheckpointManager, CheckpointError, rng_state, set_rng_state
 
 # %% auto #0
@@ -90,6 +90,7 @@ class Trainer:
         self.episode_return = float('nan')
         self._good = None
         self.stop_reason = None   # set (e.g. by a SIGTERM handler) to stop cleanly after the current update
+        self.last_validation = None   # the latest `validate`: update, metrics, per-bar frame
 
     def __call__(self, event:str):
         for c in self.cbs: c(event)
@@ -235,10 +236,12 @@ def learn(self:Trainer, b:dict)->dict:
 # %% ../nbs/12_trainer.ipynb #0775149c
 @patch
 def validate(self:Trainer)->dict:
-    "Backtest the current system on the validation split (no baselines); returns its metrics."
+    "Backtest the current system on the validation split (no baselines); returns its metrics, and keeps the backtest in `last_validation`."
     self.system.eval()
-    row = evaluate(self.market, self.system, 'validation', self.device, seed=self.cfg.seed, baselines_too=False).loc['marl']
+    bt = run_backtests(self.market, {'marl': system_policy(self.system)}, 'validation', self.device, self.cfg.seed)['marl']
     self.system.train()
+    row = pd.Series(backtest_metrics(bt, self.market.cfg.data.days_per_year), name='marl')   # what `evaluate` reports for it
+    self.last_validation = dict(update=self.update, metrics=dict(row), frame=bt['frame'])   # callbacks read it (equity curve, HPO score)
     self.metrics.update(val_sharpe=float(row['sharpe']), val_return=float(row['total_return']), val_max_drawdown=float(row['max_drawdown']))
     return dict(row)
 
