@@ -437,11 +437,15 @@ def train_run(cfg:Config, run_dir, max_updates:int=None,
     if tr.stop_reason is not None:
         return dict(stopped=tr.stop_reason, updates=tr.update, resumed_from=str(resumed_from) if resumed_from else None, trainer=tr)
     if rank != 0: return dict(rank=rank, updates=tr.update, trainer=tr)   # rank 0 alone evaluates
-    best = run_dir/'checkpoints'/'best.pt'
-    if best.exists(): tr.system.load_state_dict(ck.manager.load(best)['system'])
+    best, chosen = run_dir/'checkpoints'/'best.pt', None
+    if best.exists():
+        try: chosen = ck.manager.load(best)
+        except CheckpointError as e:   # a process killed between best.pt and its sidecar leaves a pair that cannot be verified
+            warnings.warn(f"{e}; evaluating the last update instead")
+    if chosen is not None: tr.system.load_state_dict(chosen['system'])
     tr.system.eval()
     table = evaluate(market, tr.system, final_split, tr.device, seed=cfg.seed)
-    res = dict(split=final_split, selected='best.pt (validation Sharpe)' if best.exists() else 'last update', updates=tr.update,
+    res = dict(split=final_split, selected='best.pt (validation Sharpe)' if chosen is not None else 'last update', updates=tr.update,
                train_seconds=t_train, data_seconds=t_data, data_share=t_data/(t_data + t_train), results=table.to_dict('index'),
                note='the test split is read once, by this final report; model selection used the validation split only')
     atomic_write(run_dir/'eval.json', json.dumps(res, indent=1, default=float))
