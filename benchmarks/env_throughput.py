@@ -5,7 +5,8 @@ Ours: env-steps/s and agent-steps/s at N = 1, 256, 4096, 65536 parallel episodes
 seeded random-walk market with the contract's feature widths (60 x Ft tactical and 48 x Fs strategic windows).
 Peer: gym-anytrading `forex-v0` (window_size=10) on the shipped EURUSD 1h sample, random actions from its action space,
 reset when an episode ends. In both, a step counts only once the observation for the next step has been returned, and
-drawing the random actions is inside the timed loop. Our windows are delivered Isaac-Gym style in persistent buffers
+drawing the random actions is inside the timed loop (ours: one uniform draw per episode over the 8,748 joint actions, so
+each agent's action is uniform and independent, as with one draw per agent, at about half the cost). Our windows are delivered Isaac-Gym style in persistent buffers
 updated in place (a ring buffer view for the tactical windows, a refresh of the strategic windows whose bar closed), as the
 env returns them to every caller; the peer, too, returns a view of its feature array (no copy).
 The machine's load is recorded (`loadavg`): other processes on the 2 cores make torch's 2-thread parallel regions wait for
@@ -55,11 +56,11 @@ def time_ours(n_envs:int, seconds:float, device:str, n_bars:int, chunks:int=5, s
     m = toy_market(n_bars, n_tactical_features=ft, n_strategic_features=fs, seed=seed)
     env = MarketEnv.from_arrays(**m, cfg=EnvConfig(n_envs=n_envs), seed=seed, device=device)
     g = torch.Generator(device=device).manual_seed(seed)
-    sizes = env.sizes
+    joint = torch.cartesian_prod(*[torch.arange(int(n), device=device) for n in env.sizes])   # every joint action, [8748, 8]
     strategic_acts = torch.zeros((), dtype=torch.long, device=device)   # episodes whose strategic agents acted, summed
     def step():
         nonlocal last
-        actions = (torch.rand(n_envs, len(AGENTS), generator=g, device=device) * sizes).long()
+        actions = joint.index_select(0, torch.randint(0, len(joint), (n_envs,), generator=g, device=device))
         last = env.step(actions)     # the previous step's outputs stay alive until here, as in a rollout loop
         strategic_acts.add_(last[3]['active'][:, 0].sum())   # the 4 tactical agents act on every step
         return n_envs

@@ -115,9 +115,10 @@ class WindowAssembler:
         self._view = self.features.unfold(0, window, 1).permute(0, 2, 1)  # [n - window + 1, window, F], no copy
 
     def windows(self, idx:torch.Tensor, # LongTensor [...] of row indices in [window - 1, n), on `device`
+                out:torch.Tensor=None, # contiguous [idx.numel(), window, F] float tensor to cut into (a reused buffer)
                )->torch.Tensor:
         "[..., window, F]: rows idx-window+1 .. idx. Unchecked hot path."
-        w = self._view.index_select(0, idx.reshape(-1) - (self.window - 1))   # [idx.numel(), window, F]
+        w = torch.index_select(self._view, 0, idx.reshape(-1) - (self.window - 1), out=out)   # [idx.numel(), window, F]
         return w.view(*idx.shape, self.window, self.n_features)
 
     def checked_windows(self, idx)->torch.Tensor:

@@ -13,9 +13,9 @@ from .assemblers import TacticalAssembler, StrategicAssembler, last_closed_index
 
 # %% auto #0
 __all__ = ['AGENTS', 'STRATEGIC_AGENTS', 'TACTICAL_AGENTS', 'REGIME_SCALE', 'PORTFOLIO_SCALE', 'AGAINST_BIAS', 'DAY_NS',
-           'PORTFOLIO_FEATURES', 'ENV_STATE', 'action_sizes', 'risk_budget', 'aggregate', 'aggregate_one',
+           'PORTFOLIO_FEATURES', 'ENV_STATE', 'action_sizes', 'budget_one', 'aggregate_one', 'risk_budget', 'aggregate',
            'trading_day', 'bar_spacing', 'bars_per_day', 'steps_per_strategic', 'toy_market', 'ReferenceEnv',
-           'MarketEnv']
+           'MarketEnv', 'hold_strategic']
 
 # %% ../nbs/05_env.ipynb #b8b6ac7d
 AGENTS = ('regime', 'structure', 'risk', 'portfolio', 'fvg', 'breakout', 'scalping', 'momentum')
@@ -31,39 +31,60 @@ REGIME_SCALE = (0.5, 0.75, 1.0)     # risk-off, neutral, risk-on
 PORTFOLIO_SCALE = (0.5, 0.75, 1.0)  # reduce, hold, add
 AGAINST_BIAS = 0.5                  # size kept by a tactical vote against the strategic direction bias
 
-@functools.lru_cache(maxsize=64)
-def _table(values:tuple, device:str)->torch.Tensor: return torch.tensor(values, dtype=torch.float64, device=device)
-
-def risk_budget(strategic:torch.Tensor, # LongTensor [N, 4]: regime, structure, risk, portfolio
-                cfg:EnvConfig,          # env settings: `risk_levels`, `max_position`
-               )->torch.Tensor:
-    "Risk budget [N] (float64): `risk_levels[risk] * REGIME_SCALE[regime] * PORTFOLIO_SCALE[portfolio] * max_position`."
-    dev = str(strategic.device)
-    return (_table(tuple(cfg.risk_levels), dev).index_select(0, strategic[:, 2])
-            * _table(REGIME_SCALE, dev).index_select(0, strategic[:, 0])
-            * _table(PORTFOLIO_SCALE, dev).index_select(0, strategic[:, 3]) * cfg.max_position)
-
-def aggregate(strategic:torch.Tensor, # LongTensor [N, 4]: regime, structure, risk, portfolio
-              tactical:torch.Tensor,  # LongTensor [N, 4]: fvg, breakout, scalping, momentum
-              cfg:EnvConfig,          # env settings: `risk_levels`, `max_position`
-             )->torch.Tensor:
-    "Target position [N] (float64) in [-max_position, max_position] from the agents' actions."
-    budget = risk_budget(strategic, cfg)
-    vote = (tactical.sum(1) - 4).to(torch.float64) / 4   # mean of (action - 1)
-    bias = strategic[:, 1] - 1
-    against = (vote * bias) < 0
-    return budget * vote * torch.where(against, AGAINST_BIAS, 1.0)
+def budget_one(regime:int, risk:int, portfolio:int, # the three strategic actions that size the position
+               cfg:EnvConfig, # env settings: `risk_levels`, `max_position`
+              )->float:
+    "Risk budget of one episode: `risk_levels[risk] * REGIME_SCALE[regime] * PORTFOLIO_SCALE[portfolio] * max_position`."
+    return cfg.risk_levels[risk] * REGIME_SCALE[regime] * PORTFOLIO_SCALE[portfolio] * cfg.max_position
 
 def aggregate_one(strategic:list, # 4 ints: regime, structure, risk, portfolio
                   tactical:list,  # 4 ints: fvg, breakout, scalping, momentum
                   cfg:EnvConfig,  # env settings
                  )->float:
-    "The same rule for one episode in plain Python: the reference `aggregate` is tested against."
+    "The rule for one episode in plain Python."
     regime, structure, risk, portfolio = strategic
-    budget = cfg.risk_levels[risk] * REGIME_SCALE[regime] * PORTFOLIO_SCALE[portfolio] * cfg.max_position
+    budget = budget_one(regime, risk, portfolio, cfg)
     vote = sum(a - 1 for a in tactical) / 4
     bias = structure - 1
     return budget * vote * (AGAINST_BIAS if vote * bias < 0 else 1.0)
+
+@functools.lru_cache(maxsize=64)
+def _rule_tables(risk_levels:tuple, max_position:float, device:str)->tuple:
+    "Every value of the rule, float64: budgets by (regime, risk, portfolio); targets by (regime, risk, portfolio, structure, tactical sum)."
+    cfg, R = EnvConfig(risk_levels=list(risk_levels), max_position=max_position), len(risk_levels)
+    keys = [(g, k, p) for g in range(3) for k in range(R) for p in range(3)]
+    budget = [budget_one(g, k, p, cfg) for g, k, p in keys]
+    votes = [[min(v, 2), min(max(v - 2, 0), 2), min(max(v - 4, 0), 2), max(v - 6, 0)] for v in range(9)]   # any 4 actions summing to v
+    target = [aggregate_one([g, s, k, p], votes[v], cfg) for g, k, p in keys for s in range(3) for v in range(9)]
+    f64 = dict(dtype=torch.float64, device=device)
+    return torch.tensor(budget, **f64), torch.tensor(target, **f64)
+
+@functools.lru_cache(maxsize=64)
+def _weights(w:tuple, device:str)->torch.Tensor: return torch.tensor(w, dtype=torch.long, device=device)
+
+def _dot(x:torch.Tensor, # LongTensor [N, k]
+         w:tuple, # k ints
+        )->torch.Tensor:
+    "`x @ w` as LongTensor [N] (integer matmul exists on the CPU only)."
+    wt = _weights(w, str(x.device))
+    return x @ wt if x.device.type == 'cpu' else (x * wt).sum(1)
+
+def risk_budget(strategic:torch.Tensor, # LongTensor [N, 4]: regime, structure, risk, portfolio
+                cfg:EnvConfig,          # env settings: `risk_levels`, `max_position`
+               )->torch.Tensor:
+    "Risk budget [N] (float64): `budget_one` of every episode."
+    R = len(cfg.risk_levels)
+    budget, _ = _rule_tables(tuple(cfg.risk_levels), float(cfg.max_position), str(strategic.device))
+    return budget.index_select(0, _dot(strategic, (3 * R, 0, 3, 1)))
+
+def aggregate(strategic:torch.Tensor, # LongTensor [N, 4]: regime, structure, risk, portfolio
+              tactical:torch.Tensor,  # LongTensor [N, 4]: fvg, breakout, scalping, momentum
+              cfg:EnvConfig,          # env settings: `risk_levels`, `max_position`
+             )->torch.Tensor:
+    "Target position [N] (float64) in [-max_position, max_position] from the agents' actions: `aggregate_one` of every episode."
+    R = len(cfg.risk_levels)
+    _, target = _rule_tables(tuple(cfg.risk_levels), float(cfg.max_position), str(strategic.device))
+    return target.index_select(0, _dot(strategic, (81 * R, 9, 81, 27)) + tactical.sum(1))
 
 # %% ../nbs/05_env.ipynb #08c7626b
 DAY_NS = 86_400 * 10**9
@@ -200,7 +221,7 @@ class MarketEnv:
                  day:torch.Tensor=None, # LongTensor [T] trading day of each bar; `row // bars_per_day` when None
                  bars_per_day:int=None, # tactical bars per day; needed when `cfg.episode_bars == 0` and `day` is None
                  aggregator=aggregate, # (strategic [N,4], tactical [N,4], cfg[, confidence [N,8]]) -> target [N]
-                 validate:bool=True, # check actions on every step (one host sync; turn off in tuned GPU loops)
+                 validate:bool=True, # check actions on every step (two host syncs; turn off in tuned GPU loops)
                  obs_ring:int=None, # columns of the tactical ring buffer (>= 2 * window - 1); 3 windows when None
                  sparse_refresh:bool=None, # refresh only the windows that changed (`nonzero`, a host sync); None: on CPU only
                 ):
@@ -242,9 +263,16 @@ class MarketEnv:
         self.day = day.to(dev, torch.long)
         self.sizes = torch.tensor(action_sizes(cfg), device=dev)
         self.is_strategic = torch.tensor([a in STRATEGIC_AGENTS for a in AGENTS], device=dev)   # [8]
-        self._is_tactical = ~self.is_strategic                                                  # [8]: tactical agents always act
+        self._max_action = int(self.sizes.max())
+        if self._max_action > 127: raise ValueError(f"cfg.risk_levels: at most 127 levels (actions are kept as bytes), got {self._max_action}")
+        as_int64 = lambda b: torch.tensor(b, dtype=torch.uint8, device=dev).view(torch.int64)[0]   # 8 bytes as one int64
+        self._byte_limits, self._top_bits = as_int64([127 - (n - 1) for n in action_sizes(cfg)]), as_int64([128] * 8)
+        acting = lambda strategic: torch.tensor([strategic] * 4 + [True] * 4, device=dev).view(torch.int64)[0]
+        self._acting = acting(False), acting(True)     # the 8 bools of an `info['active']` row as one int64: (held, decision step)
+        self._zero = torch.zeros((), dtype=torch.float64, device=dev)
         self._port_scale = torch.tensor([cfg.max_position, cfg.max_drawdown, cfg.max_drawdown, self.episode_len,   # [6, 1]: the
                                          cfg.daily_loss_limit, 1.0], dtype=torch.float64, device=dev)[:, None]  # limits of PORTFOLIO_FEATURES
+        self._last_step = self.episode_len - 1
         self.rate = (cfg.commission_bps + cfg.slippage_bps) * 1e-4
         self.gen = torch.Generator(device=dev)
         self.seed = seed
@@ -313,20 +341,26 @@ def _observe(self:MarketEnv)->dict:
     return self._deliver()
 
 @patch
-def _deliver(self:MarketEnv)->dict:
+def _portfolio(self:MarketEnv)->torch.Tensor:
+    "float [N, 6]: the `PORTFOLIO_FEATURES` of the current state, each divided by its limit."
+    f64 = torch.float64
+    p = torch.stack([self.position, self.equity - 1, self.dd, self.steps.to(f64), self.equity / self.day_equity - 1, self.halted.to(f64)])
+    return torch.empty(self.n_envs, len(PORTFOLIO_FEATURES), device=self.device).copy_(p.div_(self._port_scale).T)
+
+@patch
+def _deliver(self:MarketEnv, portfolio:torch.Tensor=None # `_portfolio()`, when already computed
+            )->dict:
     "The observation of the current step: views of the buffers, with the portfolio features and strategic mask filled in."
-    c, W, g = self.cfg, self.tactical.window, self._g
-    portfolio = torch.stack([self.position, self.equity - 1, self.dd, self.steps.to(torch.float64),
-                             self.equity / self.day_equity - 1, self.halted.to(torch.float64)]).div_(self._port_scale)   # [6, N]
+    W, g = self.tactical.window, self._g
     return {'tactical': self._ring[:, g - W + 1:g + 1],    # [N, Wt, Ft], a view of the ring (reused)
             'strategic': self._strat_obs,                  # [N, Ws, Fs] (reused)
-            'portfolio': torch.empty(self.n_envs, len(PORTFOLIO_FEATURES), device=self.device).copy_(portfolio.T),  # [N, 6] (fresh)
+            'portfolio': self._portfolio() if portfolio is None else portfolio,   # [N, 6] (fresh)
             'strategic_active': self.active.clone()}       # [N] (fresh)
 
 # %% ../nbs/05_env.ipynb #211d008f
 @patch
 def check_actions(self:MarketEnv, actions)->torch.Tensor:
-    "`actions` as a LongTensor [N, 8] on the env device, or a clear error."
+    "`actions` as int8 [N, 8] on the env device (a fresh tensor), or a clear error."
     N = self.n_envs
     if not isinstance(actions, torch.Tensor):
         raise TypeError(f"actions: expected a torch.Tensor [{N}, {len(AGENTS)}], got {type(actions).__name__}")
@@ -338,12 +372,13 @@ def check_actions(self:MarketEnv, actions)->torch.Tensor:
     if a.is_floating_point():
         if torch.isnan(a).any(): raise ValueError(f"actions: contains NaN at {tuple(torch.isnan(a).nonzero()[0].tolist())}")
         if (a != a.round()).any(): raise ValueError("actions: expected integer action indices, got fractional values")
+    lo, hi = torch.aminmax(a)
+    if (lo >= 0) & (hi < self._max_action):
+        a8 = a.to(torch.int8, copy=True)
+        if not (a8.view(torch.int64).add(self._byte_limits).bitwise_and_(self._top_bits)).any(): return a8
     a = a.long()
-    lo, hi = torch.aminmax(a, dim=0)   # [8] each (per agent) in one pass, then tiny comparisons
-    if ((lo < 0) | (hi >= self.sizes)).any():
-        i, j = ((a < 0) | (a >= self.sizes)).nonzero()[0].tolist()
-        raise ValueError(f"actions[{i}, {j}] (agent {AGENTS[j]!r}) = {a[i, j].item()} is out of range [0, {self.sizes[j].item()})")
-    return a
+    i, j = ((a < 0) | (a >= self.sizes)).nonzero()[0].tolist()
+    raise ValueError(f"actions[{i}, {j}] (agent {AGENTS[j]!r}) = {a[i, j].item()} is out of range [0, {self.sizes[j].item()})")
 
 @patch
 def check_confidence(self:MarketEnv, confidence)->torch.Tensor:
@@ -366,67 +401,76 @@ def check_approve(self:MarketEnv, approve)->torch.Tensor:
     return approve.to(self.device)
 
 # %% ../nbs/05_env.ipynb #187c4d94
+def hold_strategic(a:torch.Tensor, # int8 [N, 8]: this step's actions, a fresh tensor (its strategic bytes are overwritten)
+                   held:torch.Tensor, # LongTensor [N, 4]: the strategic actions in force
+                   active:torch.Tensor, # bool [N]: episodes whose strategic agents act on this step
+                  )->torch.Tensor:
+    "LongTensor [N, 8]: the actions that count, `a` with `held` in the strategic columns where not `active`."
+    s = a.view(torch.int32)[:, 0]                                     # [N]: the 4 strategic bytes of each episode
+    torch.where(active, s, held.to(torch.int8).view(torch.int32)[:, 0], out=s)
+    return a.long()
+
 @patch
-def step(self:MarketEnv, actions:torch.Tensor, # LongTensor [N, 8] in `AGENTS` order
+def step(self:MarketEnv, actions:torch.Tensor, # LongTensor (or any integer dtype) [N, 8] in `AGENTS` order
          confidence:torch.Tensor=None, # float [N, 8]: probability of each chosen action, passed to the aggregator when given
          approve:torch.Tensor=None, # bool [N]: False vetoes the trade (the position is kept); all approved when None
         ):
     "Advance every episode one tactical step. Returns (obs, rewards [N, 8], done [N], info)."
-    c, f64 = self.cfg, torch.float64
-    a = self.check_actions(actions) if self.validate else actions.to(self.device).long()
+    c = self.cfg
+    a = self.check_actions(actions) if self.validate else actions.to(self.device, torch.int8, copy=True)
     if confidence is not None: confidence = self.check_confidence(confidence)   # shape checks only: no host sync
     if approve is not None: approve = self.check_approve(approve)
     t, active = self.t, self.active
     # 1. strategic actions count only on decision steps
-    self.held = torch.where(active[:, None], a[:, :4], self.held)
-    tactical = a[:, 4:]
+    acts = hold_strategic(a, self.held, active)                       # [N, 8]
+    self.held, tactical = acts[:, :4], acts[:, 4:]
     # 2. one target position per episode; a vetoed trade keeps the position; a halted episode is flat
     target = (self.aggregator(self.held, tactical, c) if confidence is None else
               self.aggregator(self.held, tactical, c, confidence)).to(torch.float64).clamp(-c.max_position, c.max_position)
     if approve is not None: target = torch.where(approve, target, self.position)
-    target = torch.where(self.halted, 0.0, target)
+    target.masked_fill_(self.halted, 0.0)
     # 3. costs, then mark to market over bar t+1
     ret = self.ret.index_select(0, t)
     pnl = target * ret
     trade_cost = (target - self.position).abs_().mul_(self.rate)
-    equity1 = self.equity * (1 + (pnl - trade_cost))
+    equity1 = torch.sub(pnl, trade_cost).add_(1).mul_(self.equity)         # equity * (1 + pnl - trade_cost)
     peak1 = torch.maximum(self.peak, equity1)
     # 4. risk limits
     terminated = 1 - equity1 / peak1 >= c.max_drawdown
     halt_now = 1 - equity1 / self.day_equity >= c.daily_loss_limit
-    truncated = (self.steps >= self.episode_len - 1) & ~terminated     # this step is the episode's last
-    flat = terminated | halt_now | truncated
-    cost = trade_cost + torch.where(flat, self.rate * target.abs(), 0.0)
+    done = (self.steps >= self._last_step).logical_or_(terminated)        # this step is the episode's last, or a stop
+    truncated = done ^ terminated
+    flat = done | halt_now
+    cost = target.abs().mul_(self.rate).mul_(flat).add_(trade_cost)        # + the exit, where forced flat
     # 5. net return and rewards
     r = pnl - cost
-    equity = self.equity * (1 + r)
+    equity = torch.add(r, 1).mul_(self.equity)
     peak = torch.maximum(self.peak, equity)
     dd = 1 - equity / peak
-    acc = self.acc + (r - c.drawdown_penalty * (dd - self.dd).clamp_(min=0.0))
+    acc = torch.sub(r, (dd - self.dd).clamp_(min=0.0).mul_(c.drawdown_penalty)).add_(self.acc)
     halted = self.halted | halt_now
-    done = terminated | truncated
     info = dict(t=t, equity=equity, position=target, cost=cost, pnl=pnl, ret=r, drawdown=dd,
-                terminated=terminated, truncated=truncated, halted=halted,
-                actions=torch.cat([self.held, tactical], 1),                           # [N, 8]
-                active=active[:, None] | self._is_tactical)                            # [N, 8]
+                terminated=terminated, truncated=truncated, halted=halted, actions=acts,               # [N, 8]
+                active=torch.where(active, self._acting[1], self._acting[0]).view(torch.bool).view(-1, 8))   # [N, 8]
     # advance, resetting finished episodes at fresh random offsets
-    d = done
-    self.t = torch.where(d, self._starts(), t + 1)
-    self.steps = torch.where(d, 0, self.steps + 1)
-    self.active = d | self.strat_new.index_select(0, self.t)   # also: the strategic horizon ends here (pay)
-    self.equity = torch.where(d, 1.0, equity)
-    self.peak = torch.where(d, 1.0, peak)
-    self.dd = torch.where(d, 0.0, dd)
-    self.position = torch.where(flat, 0.0, target)              # done implies flat
+    self.t = torch.where(done, self._starts(), t + 1)
+    self.steps = (self.steps + 1).masked_fill_(done, 0)
+    self.active = self.strat_new.index_select(0, self.t).logical_or_(done)   # also: the strategic horizon ends here (pay)
+    self.equity = equity.masked_fill(done, 1.0)
+    self.peak = peak.masked_fill_(done, 1.0)
+    self.dd = dd.masked_fill(done, 0.0)
+    self.position = target.masked_fill(flat, 0.0)                         # done implies flat
     day = self.day.index_select(0, self.t)
-    new_day = d | (day != self.cur_day)
+    new_day = (day != self.cur_day).logical_or_(done)
     self.cur_day = day
     self.day_equity = torch.where(new_day, self.equity, self.day_equity)
-    self.halted = halted & ~new_day
-    r_strat = torch.where(self.active, c.reward_scale * acc, 0.0)
-    self.acc = torch.where(self.active, 0.0, acc)
-    rewards = torch.where(self.is_strategic, r_strat[:, None], c.reward_scale * r[:, None]).float()   # [N, 8]
-    return self._update_obs(done), rewards, done, info
+    self.halted = halted > new_day                                        # halted and not a new day
+    r_strat = torch.where(self.active, acc * c.reward_scale, self._zero).float()
+    self.acc = acc.masked_fill_(self.active, 0.0)
+    r_tact = (r * c.reward_scale).float()
+    rewards = torch.stack([r_strat] * 4 + [r_tact] * 4).T                 # [N, 8] (a transposed view)
+    portfolio = self._portfolio()
+    return self._update_obs(done, portfolio), rewards, done, info
 
 # %% ../nbs/05_env.ipynb #8cafa782
 @patch
@@ -437,24 +481,33 @@ def _alloc_obs(self:MarketEnv, ring:int=None # columns of the tactical ring; 3 w
     G = 3 * W if ring is None else int(ring)
     if G < 2 * W - 1: raise ValueError(f"obs_ring: need at least 2 * tactical window - 1 = {2 * W - 1} columns, got {G}")
     self._ring = torch.zeros(N, G, self.tactical.n_features, device=dev)                        # [N, G, Ft]
-    self._row = torch.zeros(N, self.tactical.n_features, device=dev)                            # [N, Ft]
     self._strat_obs = torch.zeros(N, self.strategic.window, self.strategic.n_features, device=dev)   # [N, Ws, Fs]
+    self._scratch = torch.empty(0, device=dev)          # refreshed windows are cut into this (grown on demand)
     self._g = W - 1
 
 @patch
 def _refresh(self:MarketEnv, buf:torch.Tensor, # [N, W, F] buffer (or view) to update
              assembler, # where the windows come from
-             idx:torch.Tensor, # LongTensor [N]: last row of each episode's window
              mask:torch.Tensor, # bool [N]: episodes whose window changed
+             table:torch.Tensor=None, # LongTensor [T]: the assembler's row of each tactical row (`strat_idx`); identity when None
             ):
-    "`buf[i] = assembler.windows(idx[i])` where `mask[i]`."
-    if self.sparse_refresh:
-        rows = mask.nonzero().squeeze(1)
-        if len(rows): buf.index_copy_(0, rows, assembler.windows(idx[rows]))
-    else: buf.copy_(torch.where(mask[:, None, None], assembler.windows(idx), buf))
+    "`buf[i] = assembler.windows(table[t[i]])` where `mask[i]`."
+    if not self.sparse_refresh:
+        idx = self.t if table is None else table.index_select(0, self.t)
+        buf.copy_(torch.where(mask[:, None, None], assembler.windows(idx), buf))
+        return
+    rows = mask.nonzero().squeeze(1)
+    if not len(rows): return
+    idx = self.t.index_select(0, rows)
+    if table is not None: idx = table.index_select(0, idx)
+    n = len(rows) * assembler.window * assembler.n_features
+    if self._scratch.numel() < n: self._scratch = torch.empty(2 * n, device=self.device)
+    windows = self._scratch[:n].view(len(rows), assembler.window, assembler.n_features)
+    buf.index_copy_(0, rows, assembler.windows(idx, out=windows))
 
 @patch
-def _update_obs(self:MarketEnv, done:torch.Tensor # bool [N]: episodes that were reset on this step
+def _update_obs(self:MarketEnv, done:torch.Tensor, # bool [N]: episodes that were reset on this step
+                portfolio:torch.Tensor=None, # `_portfolio()`, when already computed
                )->dict:
     "Advance the observation buffers by one step and deliver them."
     W, G = self.tactical.window, self._ring.shape[1]
@@ -463,11 +516,10 @@ def _update_obs(self:MarketEnv, done:torch.Tensor # bool [N]: episodes that were
         self._ring[:, :W - 1] = self._ring[:, G - W + 1:]
         g = W - 1
     self._g = g
-    torch.index_select(self.tactical.features, 0, self.t, out=self._row)
-    self._ring[:, g] = self._row                        # the new bar of every episode
-    self._refresh(self._ring[:, g - W + 1:g + 1], self.tactical, self.t, done)
-    self._refresh(self._strat_obs, self.strategic, self.strat_idx.index_select(0, self.t), self.active)
-    return self._deliver()
+    torch.index_select(self.tactical.features, 0, self.t, out=self._ring[:, g])   # the new bar of every episode
+    self._refresh(self._ring[:, g - W + 1:g + 1], self.tactical, done)
+    self._refresh(self._strat_obs, self.strategic, self.active, self.strat_idx)
+    return self._deliver(portfolio)
 
 # %% ../nbs/05_env.ipynb #9d9a6b0c
 @patch(cls_method=True)
