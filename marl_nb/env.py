@@ -262,7 +262,6 @@ class MarketEnv:
         self.strat_new[1:] = self.strat_idx[1:] != self.strat_idx[:-1]   # a new strategic bar closed at t
         self.day = day.to(dev, torch.long)
         self.sizes = torch.tensor(action_sizes(cfg), device=dev)
-        self.is_strategic = torch.tensor([a in STRATEGIC_AGENTS for a in AGENTS], device=dev)   # [8]
         self._max_action = int(self.sizes.max())
         if self._max_action > 127: raise ValueError(f"cfg.risk_levels: at most 127 levels (actions are kept as bytes), got {self._max_action}")
         as_int64 = lambda b: torch.tensor(b, dtype=torch.uint8, device=dev).view(torch.int64)[0]   # 8 bytes as one int64
@@ -272,7 +271,6 @@ class MarketEnv:
         self._zero = torch.zeros((), dtype=torch.float64, device=dev)
         self._port_scale = torch.tensor([cfg.max_position, cfg.max_drawdown, cfg.max_drawdown, self.episode_len,   # [6, 1]: the
                                          cfg.daily_loss_limit, 1.0], dtype=torch.float64, device=dev)[:, None]  # limits of PORTFOLIO_FEATURES
-        self._last_step = self.episode_len - 1
         self.rate = (cfg.commission_bps + cfg.slippage_bps) * 1e-4
         self.gen = torch.Generator(device=dev)
         self.seed = seed
@@ -338,7 +336,7 @@ def _observe(self:MarketEnv)->dict:
     self._g = W - 1
     self._ring[:, :W] = self.tactical.windows(self.t)
     self._strat_obs.copy_(self.strategic.windows(self.strat_idx[self.t]))
-    return self._deliver()
+    return self._deliver(self._portfolio())
 
 @patch
 def _portfolio(self:MarketEnv)->torch.Tensor:
@@ -348,13 +346,13 @@ def _portfolio(self:MarketEnv)->torch.Tensor:
     return torch.empty(self.n_envs, len(PORTFOLIO_FEATURES), device=self.device).copy_(p.div_(self._port_scale).T)
 
 @patch
-def _deliver(self:MarketEnv, portfolio:torch.Tensor=None # `_portfolio()`, when already computed
+def _deliver(self:MarketEnv, portfolio:torch.Tensor # `_portfolio()` of the current state
             )->dict:
     "The observation of the current step: views of the buffers, with the portfolio features and strategic mask filled in."
     W, g = self.tactical.window, self._g
     return {'tactical': self._ring[:, g - W + 1:g + 1],    # [N, Wt, Ft], a view of the ring (reused)
             'strategic': self._strat_obs,                  # [N, Ws, Fs] (reused)
-            'portfolio': self._portfolio() if portfolio is None else portfolio,   # [N, 6] (fresh)
+            'portfolio': portfolio,                        # [N, 6] (fresh)
             'strategic_active': self.active.clone()}       # [N] (fresh)
 
 # %% ../nbs/05_env.ipynb #211d008f
@@ -438,7 +436,7 @@ def step(self:MarketEnv, actions:torch.Tensor, # LongTensor (or any integer dtyp
     # 4. risk limits
     terminated = 1 - equity1 / peak1 >= c.max_drawdown
     halt_now = 1 - equity1 / self.day_equity >= c.daily_loss_limit
-    done = (self.steps >= self._last_step).logical_or_(terminated)        # this step is the episode's last, or a stop
+    done = (self.steps >= self.episode_len - 1).logical_or_(terminated)        # this step is the episode's last, or a stop
     truncated = done ^ terminated
     flat = done | halt_now
     cost = target.abs().mul_(self.rate).mul_(flat).add_(trade_cost)        # + the exit, where forced flat
@@ -469,8 +467,7 @@ def step(self:MarketEnv, actions:torch.Tensor, # LongTensor (or any integer dtyp
     self.acc = acc.masked_fill_(self.active, 0.0)
     r_tact = (r * c.reward_scale).float()
     rewards = torch.stack([r_strat] * 4 + [r_tact] * 4).T                 # [N, 8] (a transposed view)
-    portfolio = self._portfolio()
-    return self._update_obs(done, portfolio), rewards, done, info
+    return self._update_obs(done), rewards, done, info
 
 # %% ../nbs/05_env.ipynb #8cafa782
 @patch
@@ -506,10 +503,10 @@ def _refresh(self:MarketEnv, buf:torch.Tensor, # [N, W, F] buffer (or view) to u
     buf.index_copy_(0, rows, assembler.windows(idx, out=windows))
 
 @patch
-def _update_obs(self:MarketEnv, done:torch.Tensor, # bool [N]: episodes that were reset on this step
-                portfolio:torch.Tensor=None, # `_portfolio()`, when already computed
+def _update_obs(self:MarketEnv, done:torch.Tensor # bool [N]: episodes that were reset on this step
                )->dict:
     "Advance the observation buffers by one step and deliver them."
+    portfolio = self._portfolio()                       # first, while the state is still in cache
     W, G = self.tactical.window, self._ring.shape[1]
     g = self._g + 1
     if g == G:                                          # wrap: the newest W-1 rows move to the front
