@@ -6,7 +6,9 @@ seeded random-walk market with the contract's feature widths (60 x Ft tactical a
 Peer: gym-anytrading `forex-v0` (window_size=10) on the shipped EURUSD 1h sample, random actions from its action space,
 reset when an episode ends. In both, a step counts only once the observation for the next step has been returned, and
 drawing the random actions is inside the timed loop (ours: one uniform draw per episode over the 8,748 joint actions, so
-each agent's action is uniform and independent, as with one draw per agent, at about half the cost). Our windows are delivered Isaac-Gym style in persistent buffers
+each agent's action is uniform and independent, as with one draw per agent, at about half the cost). On the CPU the env
+takes its default fused step (one compiled pass over the episodes); `--tensor-sizes` also times the tensor step (the
+accelerator path) in the same run, for comparison. Our windows are delivered Isaac-Gym style in persistent buffers
 updated in place (a ring buffer view for the tactical windows, a refresh of the strategic windows whose bar closed), as the
 env returns them to every caller; the peer, too, returns a view of its feature array (no copy).
 The machine's load is recorded (`loadavg`): other processes on the 2 cores make torch's 2-thread parallel regions wait for
@@ -50,11 +52,11 @@ def timed_chunks(step, # callable doing one timed unit of work, returns the numb
         rates.append(n / dt); total += n; n_calls += calls
     return dict(best=max(rates), median=float(np.median(rates)), chunk_rates=rates, env_steps=total, calls=n_calls)
 
-def time_ours(n_envs:int, seconds:float, device:str, n_bars:int, chunks:int=5, seed:int=0)->dict:
-    "Random-action steps of a `MarketEnv` with `n_envs` episodes for about `seconds`."
+def time_ours(n_envs:int, seconds:float, device:str, n_bars:int, chunks:int=5, seed:int=0, fused:bool=None)->dict:
+    "Random-action steps of a `MarketEnv` with `n_envs` episodes for about `seconds` (`fused`: which step; None: the default)."
     ft, fs = feature_widths()
     m = toy_market(n_bars, n_tactical_features=ft, n_strategic_features=fs, seed=seed)
-    env = MarketEnv.from_arrays(**m, cfg=EnvConfig(n_envs=n_envs), seed=seed, device=device)
+    env = MarketEnv.from_arrays(**m, cfg=EnvConfig(n_envs=n_envs), seed=seed, device=device, fused=fused)
     g = torch.Generator(device=device).manual_seed(seed)
     joint = torch.cartesian_prod(*[torch.arange(int(n), device=device) for n in env.sizes])   # every joint action, [8748, 8]
     strategic_acts = torch.zeros((), dtype=torch.long, device=device)   # episodes whose strategic agents acted, summed
@@ -70,7 +72,7 @@ def time_ours(n_envs:int, seconds:float, device:str, n_bars:int, chunks:int=5, s
     sync = torch.cuda.synchronize if str(device).startswith('cuda') else (lambda: None)
     r = timed_chunks(step, seconds, chunks, sync)
     agents_per_env_step = 4 + 4 * int(strategic_acts) / r['env_steps']
-    return dict(n_envs=n_envs, env_steps_per_s=r['best'], env_steps_per_s_median=r['median'],
+    return dict(n_envs=n_envs, fused=env.fused, env_steps_per_s=r['best'], env_steps_per_s_median=r['median'],
                 agent_steps_per_s=r['best'] * agents_per_env_step, agents_per_env_step=agents_per_env_step,
                 step_ms=1e3 * n_envs / r['best'], steps=r['calls'], chunk_env_steps_per_s=r['chunk_rates'],
                 obs_shapes={k: list(v.shape) for k, v in last[0].items()})
@@ -107,11 +109,13 @@ def main(argv=None):
     p.add_argument('--device', default='cpu', help='torch device for MarketEnv')
     p.add_argument('--bars', type=int, default=30_000, help='tactical bars of the synthetic market')
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch\'s own choice)')
+    p.add_argument('--tensor-sizes', type=int, nargs='*', default=[1, 256, 4096],
+                   help='on the CPU, also time the tensor step (fused=False) at these sizes, for comparison in the same run')
     a = p.parse_args(argv)
     if a.threads: torch.set_num_threads(a.threads)
     res = dict(machine=dict(cpus=os.cpu_count(), torch_threads=torch.get_num_threads(), torch=torch.__version__, loadavg=os.getloadavg(),
                             python=platform.python_version(), platform=platform.platform(), device=a.device),
-               ours={}, peer=None, ratio_at_4096=None)
+               ours={}, ours_tensor_step={}, peer=None, ratio_at_4096=None)
     try: res['peer'] = time_peer(a.seconds, a.chunks)
     except ImportError as e: res['peer_skipped'] = f'gym-anytrading not installed ({e}); pip install gym-anytrading'
     if res['peer']: print(f"peer {res['peer']['name']}: {res['peer']['env_steps_per_s']:,.0f} env-steps/s "
@@ -121,6 +125,11 @@ def main(argv=None):
         res['ours'][str(n)] = r
         print(f"MarketEnv N={n:>6}: {r['env_steps_per_s']:>14,.0f} env-steps/s {r['agent_steps_per_s']:>14,.0f} agent-steps/s "
               f"({r['step_ms']:.3f} ms/step; median {r['env_steps_per_s_median']:,.0f} env-steps/s)", flush=True)
+    for n in (a.tensor_sizes if a.device == 'cpu' else []):
+        r = time_ours(n, a.seconds, a.device, a.bars, a.chunks, fused=False)
+        res['ours_tensor_step'][str(n)] = r
+        print(f"  tensor step N={n:>6}: {r['env_steps_per_s']:>14,.0f} env-steps/s ({r['step_ms']:.3f} ms/step; "
+              f"median {r['env_steps_per_s_median']:,.0f})", flush=True)
     if res['peer'] and '4096' in res['ours']:
         res['ratio_at_4096'] = res['ours']['4096']['env_steps_per_s'] / res['peer']['env_steps_per_s']
         res['ratio_at_4096_median'] = res['ours']['4096']['env_steps_per_s_median'] / res['peer']['env_steps_per_s_median']

@@ -206,7 +206,7 @@ class ReferenceEnv:
 
 # %% ../nbs/05_env.ipynb #2ddd6c38
 class MarketEnv:
-    "N parallel trading episodes on one device, stepped as batched tensor operations."
+    "N parallel trading episodes on one device, stepped as batched tensor operations (on the CPU, one compiled pass)."
     def __init__(self, tactical:TacticalAssembler, # tactical windows, rows aligned with `close`
                  strategic:StrategicAssembler, # strategic windows
                  close:torch.Tensor, # float [T] tactical closes
@@ -224,6 +224,7 @@ class MarketEnv:
                  validate:bool=True, # check actions on every step (two host syncs; turn off in tuned GPU loops)
                  obs_ring:int=None, # columns of the tactical ring buffer (>= 2 * window - 1); 3 windows when None
                  sparse_refresh:bool=None, # refresh only the windows that changed (`nonzero`, a host sync); None: on CPU only
+                 fused:bool=None, # step with one compiled pass over the episodes (CPU only, see *The fused CPU step*); None: on CPU
                 ):
         self.cfg = cfg = cfg if cfg is not None else EnvConfig()
         self.tactical, self.strategic, self.aggregator, self.validate = tactical, strategic, aggregator, validate
@@ -275,6 +276,9 @@ class MarketEnv:
         self.gen = torch.Generator(device=dev)
         self.seed = seed
         self.sparse_refresh = self.device.type == 'cpu' if sparse_refresh is None else bool(sparse_refresh)
+        self.fused = self.device.type == 'cpu' if fused is None else bool(fused)
+        self._fz = self._fz_state = None     # the fused step's tables and state blocks, made on its first step
+        if self.fused and self.device.type != 'cpu': raise ValueError(f"fused: the fused step runs on the CPU only, got device {self.device}")
         self._alloc_obs(obs_ring)
         self.reset(seed)
 
@@ -414,6 +418,7 @@ def step(self:MarketEnv, actions:torch.Tensor, # LongTensor (or any integer dtyp
          approve:torch.Tensor=None, # bool [N]: False vetoes the trade (the position is kept); all approved when None
         ):
     "Advance every episode one tactical step. Returns (obs, rewards [N, 8], done [N], info)."
+    if self.fused: return self._fused_step(actions, confidence, approve)
     c = self.cfg
     a = self.check_actions(actions) if self.validate else actions.to(self.device, torch.int8, copy=True)
     if confidence is not None: confidence = self.check_confidence(confidence)   # shape checks only: no host sync
@@ -519,6 +524,171 @@ def _update_obs(self:MarketEnv, done:torch.Tensor # bool [N]: episodes that were
     return self._deliver(portfolio)
 
 # %% ../nbs/05_env.ipynb #9d9a6b0c
+_FUSED_STATE = (('equity', 'peak', 'dd', 'position', 'acc', 'day_equity'), ('t', 'steps', 'cur_day'), ('active', 'halted'))
+
+@functools.cache
+def _fused_kernels()->tuple:
+    "The compiled kernels of the fused step, `(actions, step)`: compiled on the first call (a few seconds, once per process)."
+    import numba as nb
+    from numba import prange
+    T = nb.types
+    i8, f8, b1 = T.int64, T.float64, T.boolean
+    i8_2, f8_2, f4_2, b1_2 = i8[:, ::1], f8[:, ::1], T.float32[:, ::1], b1[:, ::1]
+    opts = dict(parallel=True, nogil=True, cache=not _fused_kernels.__wrapped__.__code__.co_filename.startswith('<'))   # cached on disk from a module
+
+    @nb.njit(i8(i8[:, :], i8[:, :], b1[:], i8[::1], f8[::1], i8, i8_2, f8[::1]), **opts)
+    def actions(a, held, active, sizes, table, R, acts, target):
+        "Fill `acts` (held strategic actions where not `active`) and, when `table` is given, `target`; returns the number of bad rows."
+        N, bad = a.shape[0], 0
+        for i in prange(N):
+            ok, tsum = True, 0
+            for j in range(8):
+                v = a[i, j]
+                ok &= (v >= 0) & (v < sizes[j])
+                acts[i, j] = v if j >= 4 or active[i] else held[i, j]
+                ok &= (acts[i, j] >= 0) & (acts[i, j] < sizes[j])
+                if j >= 4: tsum += v
+            if not ok: bad += 1
+            elif table.shape[0]:
+                target[i] = table[acts[i, 0] * 81 * R + acts[i, 1] * 9 + acts[i, 2] * 81 + acts[i, 3] * 27 + tsum]
+        return bad
+
+    @nb.njit(T.void(f8[::1], b1[:], b1, i8[:], f8_2, i8_2, b1_2, f8[::1], b1[::1], i8[::1], i8[::1],
+                    T.float32[::1], T.float32[::1], T.float32[::1], T.float32[::1], i8, b1, i8[::1], f8[::1],
+                    f8_2, i8_2, b1_2, f8_2, b1_2, b1_2, f4_2, f4_2), **opts)
+    def step(target, approve, gated, starts, fs, ints, flags, ret, strat_new, day, strat_idx,
+             tfeat, sfeat, ring, sobs, g, wrap, dims, prm, fs1, ints1, flags1, info_f, info_b, info_active, rewards, portfolio):
+        "One step of every episode: the tensor step's stages in the same order, then the observation rows."
+        Wt, Ft, Ws, Fs, G, last = dims[0], dims[1], dims[2], dims[3], dims[4], dims[5]
+        rate, max_pos, max_dd, daily, pen, scale = prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]
+        N = target.shape[0]
+        for i in prange(N):
+            equity0, peak0, dd0, pos0, acc0, day_equity0 = fs[0, i], fs[1, i], fs[2, i], fs[3, i], fs[4, i], fs[5, i]
+            t, steps, active0, halted0 = ints[0, i], ints[1, i], flags[0, i], flags[1, i]
+            # 2. target: clipped; a veto keeps the position; a halted episode is flat
+            tg = min(max(target[i], -max_pos), max_pos)
+            if gated and not approve[i]: tg = pos0
+            if halted0: tg = 0.0
+            # 3. costs, then mark to market over bar t+1
+            pnl = tg * ret[t]
+            trade_cost = abs(tg - pos0) * rate
+            equity1 = (pnl - trade_cost + 1.0) * equity0
+            peak1 = max(peak0, equity1)
+            # 4. risk limits
+            terminated = 1.0 - equity1 / peak1 >= max_dd
+            halt_now = 1.0 - equity1 / day_equity0 >= daily
+            done = steps >= last or terminated
+            flat = done or halt_now
+            cost = abs(tg) * rate * (1.0 if flat else 0.0) + trade_cost
+            # 5. net return and the strategic accumulator
+            r = pnl - cost
+            equity = (r + 1.0) * equity0
+            peak = max(peak0, equity)
+            dd = 1.0 - equity / peak
+            acc = (r - max(dd - dd0, 0.0) * pen) + acc0
+            halted = halted0 or halt_now
+            info_f[0, i], info_f[1, i], info_f[2, i], info_f[3, i], info_f[4, i], info_f[5, i] = equity, tg, cost, pnl, r, dd
+            info_b[0, i], info_b[1, i], info_b[2, i], info_b[3, i] = terminated, done != terminated, halted, done
+            for j in range(8): info_active[i, j] = active0 or j >= 4
+            # advance, resetting a finished episode at its fresh start
+            tn = starts[i] if done else t + 1
+            act = strat_new[tn] or done
+            dy = day[tn]
+            new_day = dy != ints[2, i] or done
+            eq = 1.0 if done else equity
+            deq = eq if new_day else day_equity0
+            hl = halted and not new_day
+            ddn, sn, pos = 0.0 if done else dd, 0 if done else steps + 1, 0.0 if flat else tg
+            fs1[0, i], fs1[1, i], fs1[2, i], fs1[3, i], fs1[4, i], fs1[5, i] = eq, 1.0 if done else peak, ddn, pos, 0.0 if act else acc, deq
+            ints1[0, i], ints1[1, i], ints1[2, i], flags1[0, i], flags1[1, i], info_b[4, i] = tn, sn, dy, act, hl, act
+            r_strat, r_tact = np.float32(acc * scale if act else 0.0), np.float32(r * scale)
+            for j in range(8): rewards[i, j] = r_strat if j < 4 else r_tact
+            portfolio[i, 0], portfolio[i, 1], portfolio[i, 2] = pos / prm[6], (eq - 1.0) / prm[7], ddn / prm[8]
+            portfolio[i, 3], portfolio[i, 4], portfolio[i, 5] = sn / prm[9], (eq / deq - 1.0) / prm[10], (1.0 if hl else 0.0) / prm[11]
+        # the observation rows, in their own passes (a tight copy loop keeps more cache misses in flight); offsets are
+        # unsigned, which spares numba's check for negative indices on every element
+        u = np.uint64
+        for i in prange(N):
+            base, tn = u(i) * u(G * Ft), u(ints1[0, i])
+            if wrap:                                    # the newest Wt-1 rows move to the front of the ring
+                for k in range(u((Wt - 1) * Ft)): ring[base + k] = ring[base + u((G - Wt + 1) * Ft) + k]
+            if info_b[3, i]: src, dst, n = (tn - u(Wt - 1)) * u(Ft), base + u((g - Wt + 1) * Ft), u(Wt * Ft)   # a reset: the whole window
+            else: src, dst, n = tn * u(Ft), base + u(g * Ft), u(Ft)                                           # the new bar
+            for k in range(n): ring[dst + k] = tfeat[src + k]
+        for i in prange(N):
+            if flags1[0, i]:                            # a strategic bar closed (or a reset): the window is cut again
+                src, dst = u(strat_idx[ints1[0, i]] - Ws + 1) * u(Fs), u(i) * u(Ws * Fs)
+                for k in range(u(Ws * Fs)): sobs[dst + k] = sfeat[src + k]
+    return actions, step
+
+@patch
+def _fused_tables(self:MarketEnv)->dict:
+    "numpy views of what the kernels read and write besides the state: tables, feature rows, observation buffers, settings."
+    c, f64 = self.cfg, np.float64
+    flat = lambda x: x.numpy().reshape(-1)
+    prm = [self.rate, c.max_position, c.max_drawdown, c.daily_loss_limit, c.drawdown_penalty, c.reward_scale] + self._port_scale[:, 0].tolist()
+    return dict(ret=self.ret.numpy(), strat_new=self.strat_new.numpy(), day=self.day.numpy(), strat_idx=self.strat_idx.numpy(),
+                tfeat=flat(self.tactical.features), sfeat=flat(self.strategic.features), ring=flat(self._ring), sobs=flat(self._strat_obs),
+                sizes=self.sizes.numpy(), prm=np.array(prm, f64), approve_all=np.ones(self.n_envs, bool), threads=None,
+                dims=np.array([self.tactical.window, self.tactical.n_features, self.strategic.window, self.strategic.n_features,
+                               self._ring.shape[1], self.episode_len - 1]),
+                table=_rule_tables(tuple(c.risk_levels), float(c.max_position), 'cpu')[1].numpy())
+
+@patch
+def _fused_step(self:MarketEnv, actions, confidence=None, approve=None):
+    "`step` as two compiled passes over the episodes (CPU): the same outputs, bit for bit, as the tensor step."
+    import numba
+    c, N = self.cfg, self.n_envs
+    k_actions, k_step = _fused_kernels()
+    a = actions
+    if not (isinstance(a, torch.Tensor) and a.dtype == torch.int64 and a.device.type == 'cpu' and tuple(a.shape) == (N, 8)):
+        a = (self.check_actions(a) if self.validate else a.to('cpu', torch.int8)).long()   # clear errors for wrong types and shapes
+    if confidence is not None: confidence = self.check_confidence(confidence)
+    if approve is not None: approve = self.check_approve(approve)
+    if self._fz is None: self._fz = self._fused_tables()
+    z, default = self._fz, self.aggregator is aggregate and confidence is None   # `aggregate` takes no confidence: as the tensor step, let it say so
+    if z['threads'] != torch.get_num_threads():        # as many threads as torch uses
+        z['threads'] = torch.get_num_threads()
+        numba.set_num_threads(max(1, min(z['threads'], numba.config.NUMBA_NUM_THREADS)))
+    # 1. strategic actions count only on decision steps; the default rule's target is looked up in the same pass
+    acts, target = np.empty((N, 8), np.int64), np.empty(N)
+    if k_actions(a.numpy(), self.held.numpy(), self.active.numpy(), z['sizes'], z['table'] if default else z['table'][:0],
+                 len(c.risk_levels), acts, target):
+        self.check_actions(actions)                     # raises the detailed error
+        raise ValueError(f"held strategic actions out of range {self.sizes[:4].tolist()}: env.held was changed by hand")
+    acts = torch.from_numpy(acts)
+    self.held = acts[:, :4]
+    if not default:                                     # 2. any other rule is a torch function
+        target = (self.aggregator(self.held, acts[:, 4:], c) if confidence is None else
+                  self.aggregator(self.held, acts[:, 4:], c, confidence)).to(torch.float64).contiguous().numpy()
+        if target.shape != (N,): raise ValueError(f"aggregator: expected a target position of shape [{N}], got {list(target.shape)}")
+    # the state as three blocks: the previous step's, unless the state was reset, loaded or replaced since
+    state = [[getattr(self, k) for k in names] for names in _FUSED_STATE]
+    cached = self._fz_state
+    if cached is not None and all(x is y for x, y in zip(sum(state, []), cached[0])): blocks = cached[1]
+    else: blocks = [np.stack([x.numpy() for x in xs]).astype(dt, copy=False) for xs, dt in zip(state, (np.float64, np.int64, np.bool_))]
+    W, G = self.tactical.window, self._ring.shape[1]
+    g, wrap = self._g + 1, self._g + 1 == G
+    if wrap: g = W - 1
+    self._g = g
+    fs1, ints1, flags1 = np.empty((12, N)), np.empty((3, N), np.int64), np.empty((7, N), bool)   # new state (first rows), info, obs
+    info_active, rewards, portfolio = np.empty((N, 8), bool), np.empty((N, 8), np.float32), np.empty((N, 6), np.float32)
+    t = self.t
+    k_step(target, z['approve_all'] if approve is None else approve.numpy(), approve is not None, self._starts().numpy(), *blocks,
+           z['ret'], z['strat_new'], z['day'], z['strat_idx'], z['tfeat'], z['sfeat'], z['ring'], z['sobs'], g, wrap, z['dims'], z['prm'],
+           fs1[:6], ints1, flags1[:2], fs1[6:], flags1[2:], info_active, rewards, portfolio)
+    F, I, B = torch.from_numpy(fs1).unbind(0), torch.from_numpy(ints1).unbind(0), torch.from_numpy(flags1).unbind(0)
+    new = (F[:6], I, B[:2])
+    for names, xs in zip(_FUSED_STATE, new):
+        for k, x in zip(names, xs): setattr(self, k, x)
+    self._fz_state = (sum(map(list, new), []), (fs1[:6], ints1, flags1[:2]))
+    info = dict(t=t, equity=F[6], position=F[7], cost=F[8], pnl=F[9], ret=F[10], drawdown=F[11],
+                terminated=B[2], truncated=B[3], halted=B[4], actions=acts, active=torch.from_numpy(info_active))
+    obs = {'tactical': self._ring[:, g - W + 1:g + 1], 'strategic': self._strat_obs, 'portfolio': torch.from_numpy(portfolio),
+           'strategic_active': B[6]}                   # as `_deliver` makes them
+    return obs, torch.from_numpy(rewards), B[5], info
+
+# %% ../nbs/05_env.ipynb #e8bb3b15
 @patch(cls_method=True)
 def from_arrays(cls:MarketEnv, tactical_features:np.ndarray, # float32 [T, Ft]: normalised, or raw with `tactical_normalizer`
                 strategic_features:np.ndarray, # float32 [S, Fs]: normalised, or raw with `strategic_normalizer`
@@ -546,7 +716,7 @@ def from_arrays(cls:MarketEnv, tactical_features:np.ndarray, # float32 [T, Ft]: 
                steps_per_strategic=steps_per_strategic(tactical_ts, strategic_ts),
                day=torch.as_tensor(trading_day(tactical_ts)), bars_per_day=bars_per_day(tactical_ts), device=device, **kwargs)
 
-# %% ../nbs/05_env.ipynb #6de65970
+# %% ../nbs/05_env.ipynb #0ddfa74c
 ENV_STATE = ('t', 'steps', 'active', 'equity', 'peak', 'day_equity', 'dd', 'position', 'acc', 'halted', 'cur_day', 'held')
 
 @patch
