@@ -13,9 +13,9 @@ from .assemblers import TacticalAssembler, StrategicAssembler, last_closed_index
 
 # %% auto #0
 __all__ = ['AGENTS', 'STRATEGIC_AGENTS', 'TACTICAL_AGENTS', 'REGIME_SCALE', 'PORTFOLIO_SCALE', 'AGAINST_BIAS', 'DAY_NS',
-           'PORTFOLIO_FEATURES', 'ENV_STATE', 'action_sizes', 'budget_one', 'aggregate_one', 'risk_budget', 'aggregate',
-           'trading_day', 'bar_spacing', 'bars_per_day', 'steps_per_strategic', 'toy_market', 'ReferenceEnv',
-           'MarketEnv', 'hold_strategic']
+           'PORTFOLIO_FEATURES', 'FUSED_PARALLEL_MIN', 'ENV_STATE', 'action_sizes', 'budget_one', 'aggregate_one',
+           'risk_budget', 'aggregate', 'trading_day', 'bar_spacing', 'bars_per_day', 'steps_per_strategic',
+           'toy_market', 'ReferenceEnv', 'MarketEnv', 'hold_strategic']
 
 # %% ../nbs/05_env.ipynb #b8b6ac7d
 AGENTS = ('regime', 'structure', 'risk', 'portfolio', 'fvg', 'breakout', 'scalping', 'momentum')
@@ -524,17 +524,20 @@ def _update_obs(self:MarketEnv, done:torch.Tensor # bool [N]: episodes that were
     return self._deliver(portfolio)
 
 # %% ../nbs/05_env.ipynb #9d9a6b0c
+FUSED_PARALLEL_MIN = 1024   # episodes from which the fused step runs on torch's threads (below: one thread, no thread pool)
 _FUSED_STATE = (('equity', 'peak', 'dd', 'position', 'acc', 'day_equity'), ('t', 'steps', 'cur_day'), ('active', 'halted'))
 
 @functools.cache
-def _fused_kernels()->tuple:
-    "The compiled kernels of the fused step, `(actions, step)`: compiled on the first call (a few seconds, once per process)."
+def _fused_kernels(parallel:bool)->tuple:
+    "The compiled kernels of the fused step, `(actions, step)`, serial or parallel over the episodes: compiled on first use."
     import numba as nb
     from numba import prange
     T = nb.types
     i8, f8, b1 = T.int64, T.float64, T.boolean
     i8_2, f8_2, f4_2, b1_2 = i8[:, ::1], f8[:, ::1], T.float32[:, ::1], b1[:, ::1]
-    opts = dict(parallel=True, nogil=True, cache=not _fused_kernels.__wrapped__.__code__.co_filename.startswith('<'))   # cached on disk from a module
+    # the serial kernels are cached on disk when they come from a module; numba's cache key does not tell `parallel` apart,
+    # so the parallel ones (large N only) compile once per process
+    opts = dict(parallel=parallel, nogil=True, cache=not parallel and not _fused_kernels.__wrapped__.__code__.co_filename.startswith('<'))
 
     @nb.njit(i8(i8[:, :], i8[:, :], b1[:], i8[::1], f8[::1], i8, i8_2, f8[::1]), **opts)
     def actions(a, held, active, sizes, table, R, acts, target):
@@ -639,7 +642,8 @@ def _fused_step(self:MarketEnv, actions, confidence=None, approve=None):
     "`step` as two compiled passes over the episodes (CPU): the same outputs, bit for bit, as the tensor step."
     import numba
     c, N = self.cfg, self.n_envs
-    k_actions, k_step = _fused_kernels()
+    threads = torch.get_num_threads() if N >= FUSED_PARALLEL_MIN else 1
+    k_actions, k_step = _fused_kernels(threads > 1)
     a = actions
     if not (isinstance(a, torch.Tensor) and a.dtype == torch.int64 and a.device.type == 'cpu' and tuple(a.shape) == (N, 8)):
         a = (self.check_actions(a) if self.validate else a.to('cpu', torch.int8)).long()   # clear errors for wrong types and shapes
@@ -647,9 +651,9 @@ def _fused_step(self:MarketEnv, actions, confidence=None, approve=None):
     if approve is not None: approve = self.check_approve(approve)
     if self._fz is None: self._fz = self._fused_tables()
     z, default = self._fz, self.aggregator is aggregate and confidence is None   # `aggregate` takes no confidence: as the tensor step, let it say so
-    if z['threads'] != torch.get_num_threads():        # as many threads as torch uses
-        z['threads'] = torch.get_num_threads()
-        numba.set_num_threads(max(1, min(z['threads'], numba.config.NUMBA_NUM_THREADS)))
+    if threads > 1 and z['threads'] != threads:        # as many threads as torch uses
+        z['threads'] = threads
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     # 1. strategic actions count only on decision steps; the default rule's target is looked up in the same pass
     acts, target = np.empty((N, 8), np.int64), np.empty(N)
     if k_actions(a.numpy(), self.held.numpy(), self.active.numpy(), z['sizes'], z['table'] if default else z['table'][:0],
@@ -716,7 +720,7 @@ def from_arrays(cls:MarketEnv, tactical_features:np.ndarray, # float32 [T, Ft]: 
                steps_per_strategic=steps_per_strategic(tactical_ts, strategic_ts),
                day=torch.as_tensor(trading_day(tactical_ts)), bars_per_day=bars_per_day(tactical_ts), device=device, **kwargs)
 
-# %% ../nbs/05_env.ipynb #0ddfa74c
+# %% ../nbs/05_env.ipynb #02897710
 ENV_STATE = ('t', 'steps', 'active', 'equity', 'peak', 'day_equity', 'dd', 'position', 'acc', 'halted', 'cur_day', 'held')
 
 @patch
