@@ -52,11 +52,12 @@ def timed_chunks(step, # callable doing one timed unit of work, returns the numb
         rates.append(n / dt); total += n; n_calls += calls
     return dict(best=max(rates), median=float(np.median(rates)), chunk_rates=rates, env_steps=total, calls=n_calls)
 
-def time_ours(n_envs:int, seconds:float, device:str, n_bars:int, chunks:int=5, seed:int=0, fused:bool=None)->dict:
+def time_ours(n_envs:int, seconds:float, device:str, n_bars:int, chunks:int=5, seed:int=0, fused:bool=None, validate:bool=True)->dict:
     "Random-action steps of a `MarketEnv` with `n_envs` episodes for about `seconds` (`fused`: which step; None: the default)."
     ft, fs = feature_widths()
     m = toy_market(n_bars, n_tactical_features=ft, n_strategic_features=fs, seed=seed)
-    env = MarketEnv.from_arrays(**m, cfg=EnvConfig(n_envs=n_envs), seed=seed, device=device, fused=fused)
+    env = MarketEnv.from_arrays(**m, cfg=EnvConfig(n_envs=n_envs), seed=seed, device=device, fused=fused,
+                                validate=validate)
     g = torch.Generator(device=device).manual_seed(seed)
     joint = torch.cartesian_prod(*[torch.arange(int(n), device=device) for n in env.sizes])   # every joint action, [8748, 8]
     strategic_acts = torch.zeros((), dtype=torch.long, device=device)   # episodes whose strategic agents acted, summed
@@ -72,7 +73,7 @@ def time_ours(n_envs:int, seconds:float, device:str, n_bars:int, chunks:int=5, s
     sync = torch.cuda.synchronize if str(device).startswith('cuda') else (lambda: None)
     r = timed_chunks(step, seconds, chunks, sync)
     agents_per_env_step = 4 + 4 * int(strategic_acts) / r['env_steps']
-    return dict(n_envs=n_envs, fused=env.fused, env_steps_per_s=r['best'], env_steps_per_s_median=r['median'],
+    return dict(n_envs=n_envs, fused=env.fused, validate=validate, env_steps_per_s=r['best'], env_steps_per_s_median=r['median'],
                 agent_steps_per_s=r['best'] * agents_per_env_step, agents_per_env_step=agents_per_env_step,
                 step_ms=1e3 * n_envs / r['best'], steps=r['calls'], chunk_env_steps_per_s=r['chunk_rates'],
                 obs_shapes={k: list(v.shape) for k, v in last[0].items()})
@@ -108,25 +109,28 @@ def main(argv=None):
     p.add_argument('--chunks', type=int, default=5, help='each measurement is split into this many chunks; best and median are kept')
     p.add_argument('--device', default='cpu', help='torch device for MarketEnv')
     p.add_argument('--bars', type=int, default=30_000, help='tactical bars of the synthetic market')
+    p.add_argument('--no-validate', action='store_true',
+                   help='skip the per-step action check (on an accelerator it costs two host syncs per step; tuned GPU loops skip it)')
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch\'s own choice)')
     p.add_argument('--tensor-sizes', type=int, nargs='*', default=[1, 256, 4096],
                    help='on the CPU, also time the tensor step (fused=False) at these sizes, for comparison in the same run')
     a = p.parse_args(argv)
     if a.threads: torch.set_num_threads(a.threads)
     res = dict(machine=dict(cpus=os.cpu_count(), torch_threads=torch.get_num_threads(), torch=torch.__version__, loadavg=os.getloadavg(),
-                            python=platform.python_version(), platform=platform.platform(), device=a.device),
+                            python=platform.python_version(), platform=platform.platform(), device=a.device,
+                            gpu=torch.cuda.get_device_name() if str(a.device).startswith('cuda') else None),
                ours={}, ours_tensor_step={}, peer=None, ratio_at_4096=None)
     try: res['peer'] = time_peer(a.seconds, a.chunks)
     except ImportError as e: res['peer_skipped'] = f'gym-anytrading not installed ({e}); pip install gym-anytrading'
     if res['peer']: print(f"peer {res['peer']['name']}: {res['peer']['env_steps_per_s']:,.0f} env-steps/s "
                           f"(median {res['peer']['env_steps_per_s_median']:,.0f})", flush=True)
     for n in a.sizes:
-        r = time_ours(n, a.seconds, a.device, a.bars, a.chunks)
+        r = time_ours(n, a.seconds, a.device, a.bars, a.chunks, validate=not a.no_validate)
         res['ours'][str(n)] = r
         print(f"MarketEnv N={n:>6}: {r['env_steps_per_s']:>14,.0f} env-steps/s {r['agent_steps_per_s']:>14,.0f} agent-steps/s "
               f"({r['step_ms']:.3f} ms/step; median {r['env_steps_per_s_median']:,.0f} env-steps/s)", flush=True)
     for n in (a.tensor_sizes if a.device == 'cpu' else []):
-        r = time_ours(n, a.seconds, a.device, a.bars, a.chunks, fused=False)
+        r = time_ours(n, a.seconds, a.device, a.bars, a.chunks, fused=False, validate=not a.no_validate)
         res['ours_tensor_step'][str(n)] = r
         print(f"  tensor step N={n:>6}: {r['env_steps_per_s']:>14,.0f} env-steps/s ({r['step_ms']:.3f} ms/step; "
               f"median {r['env_steps_per_s_median']:,.0f})", flush=True)
