@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_trainer.ipynb #0ff351f2
 from __future__ import annotations
-import copy, inspect, json, math, os, signal, sys, time, warnings
+import argparse, copy, inspect, json, math, os, signal, sys, time, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -23,7 +23,7 @@ from .checkpoint import CheckpointManager, CheckpointError, rng_state, set_rng_s
 # %% auto #0
 __all__ = ['COUNTERS', 'Callback', 'CancelFit', 'resolve_device', 'seed_everything', 'dist_info', 'Trainer', 'JSONLLogger',
            'ProgressBar', 'Checkpoint', 'GracefulStop', 'stop_on_sigterm', 'load_weights', 'store_for', 'train_run',
-           'cli_args', 'format_table', 'train_cli', 'run_cli', 'marl_train']
+           'cli_args', 'format_table', 'train_cli', 'parser_argv', 'run_cli', 'marl_train']
 
 # %% ../nbs/12_trainer.ipynb #ded4fc59
 class Callback:
@@ -491,13 +491,24 @@ def train_cli(config:str='quickstart', # shipped config name or YAML path
     print(format_table(res['table']))
     print(f"\nrun folder: {run_dir}")
 
+def parser_argv(argv:list, # options as `cli_args` returns them (`--run_dir`)
+                parser:argparse.ArgumentParser, # the parser that reads them
+               )->list:
+    "`argv` with every option spelled as `parser` spells it: fastcore 1 names options `--run_dir`, fastcore 2 `--run-dir`."
+    spelling = {a.dest: o for a in parser._actions for o in a.option_strings if o.startswith('--')}
+    def spell(a):
+        if not a.startswith('--'): return a
+        k, eq, v = a[2:].partition('=')
+        return spelling.get(k, '--' + k) + eq + v
+    return [spell(a) for a in argv]
+
 def run_cli(func, prog:str, argv=None):
     "Parse `argv` (default: the command line) with fastcore's docments parser for `func`, after `cli_args`, and call it."
     from fastcore.script import anno_parser
-    names = list(inspect.signature(func).parameters)
+    names, parser = list(inspect.signature(func).parameters), anno_parser(func, prog=prog)
     try: argv = cli_args(sys.argv[1:] if argv is None else argv, names)
     except ConfigError as e: fail(prog, e)
-    args = vars(anno_parser(func, prog=prog).parse_args(argv))
+    args = vars(parser.parse_args(parser_argv(argv, parser)))
     return func(**{k: v for k, v in args.items() if k in names})
 
 def marl_train():
