@@ -4,7 +4,7 @@
 
 # %% ../nbs/18_distributed.ipynb #9cd1738e
 from __future__ import annotations
-import dataclasses, datetime, os, warnings
+import dataclasses, datetime, gc, os, warnings
 from pathlib import Path
 import torch, torch.distributed as dist
 from .config import Config, ConfigError
@@ -77,8 +77,11 @@ class DataParallel(Callback):
         return run_dir/'data.h5'
 
     def close(self):
-        "Leave the process group."
-        if dist.is_initialized(): dist.destroy_process_group()
+        "Leave the process group once every rank is done, leaving Gloo's worker threads nothing to release at exit (see below)."
+        if not dist.is_initialized(): return
+        self.barrier()
+        dist.destroy_process_group()
+        gc.collect()
 
 # %% ../nbs/18_distributed.ipynb #312bf7a4
 from fastcore.basics import patch
