@@ -457,7 +457,7 @@ def cli_args(argv:list, known:list)->list:
     out, sets, i = [], [], 0
     while i < len(argv):
         a = argv[i]
-        if a.startswith('--'): a = '--' + a[2:].replace('-', '_')
+        if a.startswith('--'): k, eq, v = a[2:].partition('='); a = '--' + k.replace('-', '_') + eq + v   # the name only, not a value
         if a == '--set':
             i += 1
             while i < len(argv) and not argv[i].startswith('--'): sets.append(argv[i]); i += 1
