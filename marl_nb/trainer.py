@@ -23,7 +23,7 @@ from .checkpoint import CheckpointManager, CheckpointError, rng_state, set_rng_s
 # %% auto #0
 __all__ = ['COUNTERS', 'Callback', 'CancelFit', 'resolve_device', 'seed_everything', 'dist_info', 'Trainer', 'JSONLLogger',
            'ProgressBar', 'Checkpoint', 'GracefulStop', 'stop_on_sigterm', 'load_weights', 'store_for', 'train_run',
-           'cli_args', 'format_table', 'train_cli', 'parser_argv', 'run_cli', 'marl_train']
+           'cli_args', 'format_table', 'train_cli', 'option_spelling', 'run_cli', 'marl_train']
 
 # %% ../nbs/12_trainer.ipynb #ded4fc59
 class Callback:
@@ -452,20 +452,26 @@ def train_run(cfg:Config, run_dir, max_updates:int=None,
     return res | dict(table=table, trainer=tr)
 
 # %% ../nbs/12_trainer.ipynb #66d0c879
-def cli_args(argv:list, known:list)->list:
-    "Accept `--run-dir` for `--run_dir`, join `--set a=1 b=2 --set c=3` into one option, and refuse unknown options."
+def cli_args(argv:list, # the command line's arguments
+             known:list, # option names (`run_dir`)
+             spelling:dict=None, # name -> the option as the parser spells it (`option_spelling`); `--run_dir` when None
+            )->list:
+    "Accept `--run-dir` or `--run_dir`, join `--set a=1 b=2 --set c=3` into one option, refuse unknown options, spell each as `spelling` does."
+    spell = lambda k: (spelling or {}).get(k, '--' + k)
     out, sets, i = [], [], 0
     while i < len(argv):
         a = argv[i]
-        if a.startswith('--'): k, eq, v = a[2:].partition('='); a = '--' + k.replace('-', '_') + eq + v   # the name only, not a value
-        if a == '--set':
+        if not a.startswith('--'): out.append(a); i += 1; continue
+        k, eq, v = a[2:].partition('=')
+        k = k.replace('-', '_')                          # the name only, not a value
+        if k == 'set' and not eq:
             i += 1
             while i < len(argv) and not argv[i].startswith('--'): sets.append(argv[i]); i += 1
             continue
-        if a.startswith('--') and a[2:].split('=')[0] not in known + ['help']:
+        if k not in known + ['help']:
             raise ConfigError(f"unknown option {argv[i]!r} (known: {', '.join('--' + k.replace('_', '-') for k in known)})")
-        out.append(a); i += 1
-    return out + (['--set', ' '.join(sets)] if sets else [])
+        out.append(spell(k) + eq + v); i += 1
+    return out + ([spell('set'), ' '.join(sets)] if sets else [])
 
 def format_table(table:pd.DataFrame)->str:
     "The held-out results as a short plain-text table."
@@ -491,24 +497,17 @@ def train_cli(config:str='quickstart', # shipped config name or YAML path
     print(format_table(res['table']))
     print(f"\nrun folder: {run_dir}")
 
-def parser_argv(argv:list, # options as `cli_args` returns them (`--run_dir`)
-                parser:argparse.ArgumentParser, # the parser that reads them
-               )->list:
-    "`argv` with every option spelled as `parser` spells it: fastcore 1 names options `--run_dir`, fastcore 2 `--run-dir`."
-    spelling = {a.dest: o for a in parser._actions for o in a.option_strings if o.startswith('--')}
-    def spell(a):
-        if not a.startswith('--'): return a
-        k, eq, v = a[2:].partition('=')
-        return spelling.get(k, '--' + k) + eq + v
-    return [spell(a) for a in argv]
+def option_spelling(parser:argparse.ArgumentParser)->dict:
+    "Each option's name -> the option as `parser` spells it: fastcore 1 names options `--run_dir`, fastcore 2 `--run-dir`."
+    return {a.dest: o for a in parser._actions for o in a.option_strings if o.startswith('--')}
 
 def run_cli(func, prog:str, argv=None):
     "Parse `argv` (default: the command line) with fastcore's docments parser for `func`, after `cli_args`, and call it."
     from fastcore.script import anno_parser
     names, parser = list(inspect.signature(func).parameters), anno_parser(func, prog=prog)
-    try: argv = cli_args(sys.argv[1:] if argv is None else argv, names)
+    try: argv = cli_args(sys.argv[1:] if argv is None else argv, names, option_spelling(parser))
     except ConfigError as e: fail(prog, e)
-    args = vars(parser.parse_args(parser_argv(argv, parser)))
+    args = vars(parser.parse_args(argv))
     return func(**{k: v for k, v in args.items() if k in names})
 
 def marl_train():
