@@ -77,7 +77,7 @@ class DataParallel(Callback):
         return run_dir/'data.h5'
 
     def close(self):
-        "Leave the process group once every rank is done, leaving Gloo's worker threads nothing to release at exit (see below)."
+        "Leave the process group after a barrier, then collect garbage: a rank that exits at once could abort (see below)."
         if not dist.is_initialized(): return
         self.barrier()
         dist.destroy_process_group()
