@@ -4,13 +4,13 @@
 
 # %% ../nbs/11a_checkpoint.ipynb #237fc480
 from __future__ import annotations
-import hashlib, io, json, os, random, re, shutil, time, warnings
+import hashlib, io, json, os, random, re, shutil, socket, threading, time, warnings
 from pathlib import Path
 import numpy as np, torch
-from .config import atomic_write
+from .config import atomic_write, pid_alive, stale_temps
 
 # %% auto #0
-__all__ = ['rng_state', 'set_rng_state', 'CheckpointError', 'sha256_bytes', 'CheckpointManager']
+__all__ = ['rng_state', 'set_rng_state', 'CheckpointError', 'sha256_bytes', 'CheckpointManager', 'RunLockedError', 'RunLock']
 
 # %% ../nbs/11a_checkpoint.ipynb #5221caa1
 def rng_state()->dict:
@@ -50,6 +50,7 @@ class CheckpointManager:
         self.mirror = Path(mirror) if mirror else None
         self.folder.mkdir(parents=True, exist_ok=True)
         if self.mirror: self.mirror.mkdir(parents=True, exist_ok=True)
+        for q in stale_temps(self.folder): q.unlink(missing_ok=True)   # half-written files of a killed run
         self.save_seconds, self.load_seconds, self.last_bytes = [], [], 0
 
     def _write(self, name:str, data:bytes, meta:dict):
@@ -80,21 +81,47 @@ class CheckpointManager:
         self.save_seconds.append(time.perf_counter() - t0); self.last_bytes = len(data)
         return self.folder/names[0]
 
+    def _twin(self, path:Path, data:bytes)->Path|None:
+        "Another checkpoint file in the folder with exactly the bytes `data` (last, best and versioned are copies)."
+        for q in sorted(self.folder.glob('*.pt')):
+            if q != path and q.stat().st_size == len(data) and q.read_bytes() == data: return q
+        return None
+
+    def _sidecar(self, path:Path, data:bytes)->tuple:
+        "`(meta, rebuilt)`: `path`'s sidecar, or one rebuilt from an identical copy when it is missing or unreadable."
+        side = path.with_name(path.name + '.json')
+        try: return json.loads(side.read_text()), False
+        except (OSError, ValueError) as e: why = 'missing' if isinstance(e, FileNotFoundError) else 'unreadable'
+        twin = self._twin(path, data)
+        if twin is None:
+            raise CheckpointError(f"{path}: its sidecar {side.name} is {why}, and no other checkpoint file has the "
+                                  "same bytes to verify it against") from None
+        try: meta = json.loads(twin.with_name(twin.name + '.json').read_text())   # one save wrote both copies
+        except (OSError, ValueError): meta = {}
+        m = self.pattern.match(twin.name) or self.pattern.match(path.name)
+        update = meta.get('update', int(m.group(1)) if m else None)
+        return meta | dict(sha256=sha256_bytes(data), bytes=len(data), update=update, reverified=twin.name), True
+
     def load(self, path, # checkpoint file
              map_location='cpu', # passed to torch.load
             )->dict:
         "The verified state in `path`; `CheckpointError` if it is missing, corrupt or holds anything but plain data."
         t0, path = time.perf_counter(), Path(path)
         if not path.exists(): raise CheckpointError(f"{path}: no such checkpoint")
-        side = path.with_name(path.name + '.json')
-        try: meta = json.loads(side.read_text())
-        except (OSError, ValueError) as e: raise CheckpointError(f"{path}: missing or unreadable sidecar {side.name} ({e})") from None
+        if path.is_dir(): raise CheckpointError(f"{path}: is a folder, not a checkpoint file")
         data = path.read_bytes()
+        meta, rebuilt = self._sidecar(path, data)
         if len(data) != meta.get('bytes') or sha256_bytes(data) != meta.get('sha256'):
             raise CheckpointError(f"{path}: sha256 mismatch ({len(data)} bytes, expected {meta.get('bytes')}): truncated or corrupt")
         try: state = torch.load(io.BytesIO(data), map_location=map_location, weights_only=True)
         except Exception as e:   # UnpicklingError for non-weights data, RuntimeError for a bad zip
             raise CheckpointError(f"{path}: refused by torch.load(weights_only=True): {str(e).splitlines()[0]}") from None
+        if rebuilt:   # it loads, and a second copy has the same bytes: the sidecar is written again
+            if meta['update'] is None and isinstance(state, dict):
+                meta['update'] = state.get('counters', state).get('update')
+            atomic_write(path.with_name(path.name + '.json'), json.dumps(meta))
+            warnings.warn(f"{path}: its sidecar was missing; re-verified against its identical copy "
+                          f"{meta['reverified']}", stacklevel=2)
         self.load_seconds.append(time.perf_counter() - t0)
         return state
 
@@ -104,13 +131,86 @@ class CheckpointManager:
         for p in [self.folder/'last.pt'] + [p for _, p in self.versioned()]:
             if not p.exists(): continue
             try: u = int(json.loads(p.with_name(p.name + '.json').read_text())['update'])
-            except (OSError, ValueError, KeyError, TypeError): u = -1   # broken sidecar: tried last, and reported by load
+            except (OSError, ValueError, KeyError, TypeError):   # no sidecar: the versioned name tells, else tried last
+                u = int(m.group(1)) if (m := self.pattern.match(p.name)) else -1
             out.append((u, p))
         return [p for _, p in sorted(out, key=lambda x: -x[0])]
 
     def load_latest(self, map_location='cpu')->tuple:
         "(path, state) of the newest checkpoint that verifies, skipping (with a warning) the bad ones; (None, None) if none."
+        self.skipped = []
         for p in self.candidates():
             try: return p, self.load(p, map_location)
-            except CheckpointError as e: warnings.warn(f"skipping checkpoint: {e}")
+            except CheckpointError as e: warnings.warn(f"skipping checkpoint: {e}"); self.skipped.append(str(e))
         return None, None
+
+    def files(self)->list:
+        "Names of the checkpoint files in the folder."
+        return sorted(p.name for p in self.folder.glob('*.pt'))
+
+# %% ../nbs/11a_checkpoint.ipynb #a3a184e3
+class RunLockedError(CheckpointError):
+    "The run folder is in use by another live process."
+
+class RunLock:
+    "An exclusive lock on a run folder: `run.lock` with pid, host and a heartbeat; taken over when its holder is gone."
+    def __init__(self, folder, # the run folder
+                 stale_after:float=120., # seconds without a heartbeat after which another host's lock is taken over
+                 beat:float=20., # seconds between heartbeats
+                ):
+        self.path, self.stale_after, self.beat = Path(folder)/'run.lock', stale_after, beat
+        self._stop = None
+
+    def holder(self)->dict|None:
+        "The lock file's content, or None when there is none (or it is unreadable)."
+        try: return json.loads(self.path.read_text())
+        except (OSError, ValueError): return None
+
+    def _stale(self, h:dict)->bool:
+        if time.time() - float(h.get('heartbeat', 0)) > self.stale_after: return True
+        return h.get('host') == socket.gethostname() and not pid_alive(int(h.get('pid', -1)))
+
+    def _ours(self, h:dict)->bool: return h.get('pid') == os.getpid() and h.get('host') == socket.gethostname()
+
+    def _mine(self)->dict:
+        now = time.time()
+        return dict(pid=os.getpid(), host=socket.gethostname(), started=now, heartbeat=now)
+
+    def acquire(self)->RunLock:
+        "Take the lock (or take over a stale one); `RunLockedError` naming the holder when it is alive."
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+                with os.fdopen(fd, 'w') as f: f.write(json.dumps(self._mine())); f.flush(); os.fsync(f.fileno())
+                break
+            except FileExistsError:
+                h = self.holder()
+                if h is not None and not self._stale(h):
+                    age = time.time() - float(h.get('heartbeat', 0))
+                    who = f"process {h.get('pid')} on {h.get('host')} (heartbeat {age:.0f} s ago)"
+                    raise RunLockedError(f"{self.path.parent}: in use by {who}; wait for it to end, or train in "
+                                         "another --run-dir") from None
+                try: os.replace(self.path, self.path.with_name(f'run.lock.stale.{os.getpid()}'))   # one taker wins
+                except FileNotFoundError: continue
+                os.unlink(self.path.with_name(f'run.lock.stale.{os.getpid()}'))
+        else: raise RunLockedError(f"{self.path}: could not take the lock (another process keeps taking it)")
+        self._stop = threading.Event()
+        threading.Thread(target=self._heartbeat, args=(self._stop,), daemon=True, name='run-lock').start()
+        return self
+
+    def _heartbeat(self, stop:threading.Event):
+        while not stop.wait(self.beat):
+            h = self.holder()
+            if h is None or not self._ours(h): return   # taken over
+            atomic_write(self.path, json.dumps(h | dict(heartbeat=time.time())))
+
+    def release(self):
+        "Give the lock up (only if it is still ours)."
+        if self._stop is None: return
+        self._stop.set(); self._stop = None
+        h = self.holder()
+        if h is not None and self._ours(h): self.path.unlink(missing_ok=True)
+
+    def __enter__(self): return self.acquire()
+    def __exit__(self, *a): self.release()

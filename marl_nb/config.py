@@ -4,15 +4,16 @@
 
 # %% ../nbs/00_config.ipynb #d52d1d32
 from __future__ import annotations
-import copy, dataclasses, hashlib, json, os, tempfile, typing
+import copy, dataclasses, hashlib, json, math, os, re, socket, tempfile, time, typing
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 import yaml
 
 # %% auto #0
-__all__ = ['CONFIG_DIR', 'fld', 'SyntheticConfig', 'DataConfig', 'FeatureConfig', 'EnvConfig', 'ModelConfig', 'TrainerConfig',
-           'Config', 'ConfigError', 'merge_dict', 'check_config', 'config_path', 'read_yaml', 'parse_override',
-           'load_config', 'atomic_write', 'config_dict', 'save_config', 'config_hash', 'load_search_space']
+__all__ = ['CONFIG_DIR', 'RESUME_FROZEN', 'fld', 'SyntheticConfig', 'DataConfig', 'FeatureConfig', 'EnvConfig', 'ModelConfig',
+           'TrainerConfig', 'Config', 'ConfigError', 'merge_dict', 'check_config', 'config_path', 'read_yaml',
+           'parse_override', 'load_config', 'pid_alive', 'temp_prefix', 'stale_temps', 'atomic_write', 'config_dict',
+           'save_config', 'config_hash', 'flat_config', 'resume_changes', 'load_search_space']
 
 # %% ../nbs/00_config.ipynb #3f720534
 def fld(default, # default value (lists are copied per instance)
@@ -163,10 +164,12 @@ def _coerce(value, tp, key, src):
     origin = typing.get_origin(tp) or tp
     if tp is float:
         if isinstance(value, bool): raise ConfigError(f"{_where(key, src)}: expected a float, got {value!r}")
-        if isinstance(value, int): return float(value)
         if isinstance(value, str):
-            try: return float(value)
+            try: value = float(value)
             except ValueError: pass
+        if isinstance(value, (int, float)) and not math.isfinite(value):
+            raise ConfigError(f"{_where(key, src)}: expected a finite number, got {value!r}")
+        if isinstance(value, int): return float(value)
         if isinstance(value, float): return value
         raise ConfigError(f"{_where(key, src)}: expected a float, got {value!r}")
     if tp is int:
@@ -242,6 +245,7 @@ def config_path(name:str)->Path:
     p = Path(name)
     if p.suffix in ('.yaml', '.yml'):
         if not p.exists(): raise ConfigError(f"config file {str(p)!r} does not exist")
+        if p.is_dir(): raise ConfigError(f"config {str(p)!r} is a folder, not a YAML file")
         return p
     p = CONFIG_DIR/f'{name}.yaml'
     if not p.exists():
@@ -276,10 +280,37 @@ def load_config(name:str='quickstart', # shipped config name or YAML path
     return check_config(cfg, str(path))
 
 # %% ../nbs/00_config.ipynb #1bfb90de
+def pid_alive(pid:int)->bool:
+    "Whether process `pid` exists on this machine."
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
+def temp_prefix(path)->str:
+    "Name prefix of `path`'s temp files: the target's name, this process's pid and host."
+    return f'.{Path(path).name}.{os.getpid()}@{socket.gethostname()}~'
+
+def stale_temps(folder, # where to look
+                name:str=None, # the target file's name; None: temp files of any target
+               )->list:
+    "Temp files in `folder` whose writer is gone: a dead process of this host (older releases: over an hour old)."
+    folder, host, out = Path(folder), socket.gethostname(), []
+    if not folder.is_dir(): return out
+    pat = re.compile(r'^\.' + (re.escape(name) if name else r'.+?') + r'\.(?:(\d+)@([^~]*)~)?[^.~]*\.tmp$')
+    for q in folder.iterdir():
+        if not (m := pat.match(q.name)): continue
+        if m.group(1) is None: gone = time.time() - q.stat().st_mtime > 3600   # no writer recorded
+        else: gone = m.group(2) == host and not pid_alive(int(m.group(1)))
+        if gone: out.append(q)
+    return out
+
 def atomic_write(path, data:bytes|str):
     "Write `data` to `path` through a temp file in the same folder, fsync and rename: never half-written."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    path = Path(path)
+    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder; expected a file path")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f:
             f.write(data.encode() if isinstance(data, str) else data)
@@ -301,6 +332,26 @@ def save_config(cfg:Config, path)->Path:
 def config_hash(cfg:Config)->str:
     "Short sha256 of the resolved config."
     return hashlib.sha256(json.dumps(config_dict(cfg), sort_keys=True).encode()).hexdigest()[:16]
+
+# %% ../nbs/00_config.ipynb #37f88dda
+RESUME_FROZEN = ('seed', 'data', 'features', 'env', 'model')   # top-level sections a resumed run must keep
+
+def flat_config(cfg)->dict:
+    "The leaves of a `Config` (or of its dict) as {'section.key': value}."
+    def walk(d, pre):
+        for k, v in d.items():
+            if isinstance(v, dict): yield from walk(v, f'{pre}{k}.')
+            else: yield f'{pre}{k}', v
+    return dict(walk(cfg if isinstance(cfg, dict) else config_dict(cfg), ''))
+
+def resume_changes(old:Config, # the run's config
+                   new:Config, # the config asked for now
+                  )->tuple:
+    "`(allowed, refused)`: {key: (old, new)} of the leaves that differ, split by `RESUME_FROZEN`."
+    a, b = flat_config(old), flat_config(new)
+    diff = {k: (a.get(k), b.get(k)) for k in a.keys() | b.keys() if a.get(k) != b.get(k)}
+    refused = {k: v for k, v in sorted(diff.items()) if k.split('.')[0] in RESUME_FROZEN}
+    return {k: v for k, v in sorted(diff.items()) if k not in refused}, refused
 
 # %% ../nbs/00_config.ipynb #eaf5c295
 _DIST_KEYS = {'float': {'low', 'high', 'log'}, 'int': {'low', 'high', 'log', 'step'}, 'categorical': {'choices'}}

@@ -12,10 +12,10 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
-from .checkpoint import CheckpointManager
+from .checkpoint import CheckpointManager, RunLock
 from .session import in_colab
-from .trainer import Callback, CancelFit, Checkpoint, GracefulStop, JSONLLogger, Trainer, store_for
-from .config import save_config
+from .trainer import Callback, CancelFit, Checkpoint, GracefulStop, JSONLLogger, Trainer
+from .trainer import store_for, open_run, resume_state, save_run_config
 from .system import Market
 
 # %% auto #0
@@ -275,6 +275,7 @@ def start(self:TrainingDashboard, n_updates:int=None # updates planned in total 
     "Train in a background thread until `n_updates` updates are done, or until stopped."
     if self.running: return
     if n_updates: self.n_updates = n_updates; self.progress.max = n_updates
+    self._run_lock = RunLock(self.trainer.run_dir).acquire()   # no other process trains in this folder meanwhile
     c = self.control
     c.stop_requested.clear(); c.running.set()
     self.error, self._t0, self._u0 = None, time.time(), self.trainer.update
@@ -286,7 +287,7 @@ def start(self:TrainingDashboard, n_updates:int=None # updates planned in total 
 def _train(self:TrainingDashboard):
     try: self.trainer.fit(self.n_updates)
     except BaseException as e: self.error = e   # shown in the status line; `Checkpoint` saves nothing for a crashed update
-    finally: self.refresh(force=True, ended=True)
+    finally: self._run_lock.release(); self.refresh(force=True, ended=True)
 
 @patch
 def pause(self:TrainingDashboard):
@@ -410,16 +411,21 @@ def from_config(cls:TrainingDashboard, cfg, # resolved config
                 **kwargs, # passed to `TrainingDashboard`
                )->TrainingDashboard:
     "A dashboard over a new `Trainer` for `cfg` in `run_dir`, resumed from its newest checkpoint when asked."
-    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(run_dir)
     resume = cfg.trainer.resume_from_checkpoint if resume is None else resume
-    save_config(cfg, run_dir/'config.yaml')
-    market = Market.from_store(store_for(cfg, run_dir), cfg)
-    drive = getattr(session, 'drive_dir', None) if cfg.trainer.auto_save_to_drive else None
-    ck = Checkpoint(CheckpointManager(run_dir/'checkpoints', cfg.trainer.keep_checkpoints, Path(drive)/run_dir.name/'checkpoints' if drive else None))
-    tr = Trainer(cfg, market, run_dir, [JSONLLogger(), ck, GracefulStop(session), *cbs])
-    if resume:
-        _, state = ck.manager.load_latest()
-        if state is not None:
-            tr.load_state_dict(state)   # the base learning rates included; a live entropy coefficient is kept by the control
-            tr.cfg.trainer.entropy_coef = state['callbacks'].get('TrainingControl', {}).get('entropy_coef', cfg.trainer.entropy_coef)
+    lock = open_run(cfg, run_dir, resume)   # the checks of `train_run`: nothing the folder holds is lost
+    try:
+        market = Market.from_store(store_for(cfg, run_dir), cfg)
+        drive = getattr(session, 'drive_dir', None) if cfg.trainer.auto_save_to_drive else None
+        mirror = Path(drive)/run_dir.name/'checkpoints' if drive else None
+        ck = Checkpoint(CheckpointManager(run_dir/'checkpoints', cfg.trainer.keep_checkpoints, mirror))
+        tr = Trainer(cfg, market, run_dir, [JSONLLogger(), ck, GracefulStop(session), *cbs])
+        if resume:
+            _, state = resume_state(ck.manager, run_dir, cfg)
+            if state is not None:
+                tr.load_state_dict(state)   # base learning rates included; the control keeps a live entropy coefficient
+                ctl = state['callbacks'].get('TrainingControl', {})
+                tr.cfg.trainer.entropy_coef = ctl.get('entropy_coef', cfg.trainer.entropy_coef)
+        save_run_config(cfg, run_dir, tr.update)
+    finally: lock.release()   # `start` holds it again while training runs
     return cls(tr, session=session, **kwargs)

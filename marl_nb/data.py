@@ -53,8 +53,12 @@ def read_table(path)->pd.DataFrame:
     "Read a CSV, Parquet or HDF5 file into a DataFrame, with a clear error for anything else."
     path = Path(path)
     if not path.exists(): raise DataError(f"{path}: file does not exist")
+    if path.is_dir(): raise DataError(f"{path}: is a folder, expected a data file")
+    if path.stat().st_size == 0: raise DataError(f"{path}: the file is empty")
     suf = path.suffix.lower()
-    if suf in ('.csv', '.txt'): return pd.read_csv(path)
+    if suf in ('.csv', '.txt'):
+        try: return pd.read_csv(path)
+        except pd.errors.EmptyDataError: raise DataError(f"{path}: the file is empty (no header, no rows)") from None
     if suf in ('.parquet', '.pq'): return pd.read_parquet(path)
     if suf in ('.h5', '.hdf5', '.hdf'): return _read_hdf5(path)
     raise DataError(f"{path}: unknown file type {suf!r} (expected .csv, .parquet or .h5)")
@@ -96,6 +100,7 @@ def _at(idx, i): return f"{idx[i]} (row {i})"
 def validate_bars(bars:pd.DataFrame, # bars indexed by a DatetimeIndex
                   min_bars:int=0, # fewer bars than this is an error (the longest window)
                   where:str='', # file name for messages
+                  unique:bool=True, # refuse repeated timestamps (bars); False for ticks, which may share one
                  )->pd.DataFrame:
     "Raise `DataError` naming the first bad row; return `bars` unchanged when they are sound."
     pre = f"{where}: " if where else ''
@@ -108,7 +113,7 @@ def validate_bars(bars:pd.DataFrame, # bars indexed by a DatetimeIndex
     if (d < 0).any():
         i = int(np.argmax(d < 0)) + 1
         raise DataError(f"{pre}timestamps not sorted: {_at(idx, i)} comes after {idx[i-1]}")
-    if (d == 0).any():
+    if unique and (d == 0).any():
         i = int(np.argmax(d == 0)) + 1
         raise DataError(f"{pre}duplicated timestamp {idx[i]} at rows {i-1} and {i}")
     for c in OHLCV:
@@ -194,12 +199,14 @@ def load_bars(src, # file path or DataFrame of bars or ticks
     "Read, validate and close-stamp OHLCV bars (or ticks, which are turned into bars)."
     where = Path(src).name if isinstance(src, (str, Path)) else 'DataFrame'
     df = read_table(src) if isinstance(src, (str, Path)) else src.copy()
+    if not len(df): raise DataError(f"{where}: no data rows (only a header?)")
     df = _normalise_columns(df)
     ts, df = _find_timestamps(df, tz, where)
     df.index = ts
     if 'price' in df.columns and not {'open', 'high', 'low', 'close'} & set(df.columns):
         if 'volume' not in df.columns: raise DataError(f"{where}: tick data needs a 'volume' column; found {list(df.columns)}")
-        validate_bars(df.assign(open=df.price, high=df.price, low=df.price, close=df.price)[OHLCV], 0, where)
+        ohlc = df.assign(open=df.price, high=df.price, low=df.price, close=df.price)[OHLCV]
+        validate_bars(ohlc, 0, where, unique=False)   # several trades in one timestamp are normal
         bars = ticks_to_bars(df, tick_rule)
     else:
         bars = validate_bars(df, 0, where)[OHLCV].astype(float)

@@ -4,12 +4,12 @@
 
 # %% ../nbs/16_export.ipynb #3d4e4984
 from __future__ import annotations
-import copy, hashlib, io, json, math, os, platform, sys
+import copy, hashlib, io, json, math, os, platform, shutil, sys, tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 import marl_nb
-from .config import Config, load_config, atomic_write, config_hash, save_config
+from .config import Config, load_config, atomic_write, config_hash, save_config, stale_temps, temp_prefix
 from .assemblers import Normalizer, complete_windows
 from .env import AGENTS, PORTFOLIO_FEATURES, DAY_NS, REGIME_SCALE, PORTFOLIO_SCALE, AGAINST_BIAS, action_sizes, trading_day
 from .agents import GroupLinear, AgentGroup, tactical_vote
@@ -23,8 +23,8 @@ from .report import load_run, load_system
 __all__ = ['DECISION_INPUTS', 'DECISION_OUTPUTS', 'STRATEGIC_INPUTS', 'STRATEGIC_OUTPUTS', 'TACTICAL_INPUTS', 'TACTICAL_OUTPUTS',
            'LOADER_SRC', 'PolicyBundle', 'file_sha256', 'README', 'DecisionProgram', 'gate_keep', 'frozen_masks',
            'StrategicProgram', 'TacticalProgram', 'quantize_weight', 'dequantize_weight', 'Int8Linear', 'quantize_int8',
-           'io_table', 'example', 'export_program', 'single_thread', 'parity_report', 'export_bundle', 'isolated_env',
-           'LivePolicy', 'export_run', 'export_cli', 'marl_export']
+           'io_table', 'example', 'export_program', 'single_thread', 'parity_report', 'check_bundle_out',
+           'export_bundle', 'isolated_env', 'LivePolicy', 'export_run', 'export_cli', 'marl_export']
 
 # %% ../nbs/16_export.ipynb #0f8e4349
 DECISION_INPUTS = (  # name, shape (B: batch), dtype, meaning
@@ -352,9 +352,26 @@ d['actions'], d['target'], d['approve']
 - `parity.json`: float vs eager max abs difference, int8 vs float decision agreement on the {split} split.
 """
 
+def check_bundle_out(out)->Path:
+    "`out`, after refusing a path whose content a bundle would replace: a file, or a folder that holds something else."
+    out = Path(out)
+    if out.exists() and not out.is_dir(): raise FileExistsError(f"--out {out}: is a file; a bundle is a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out/'manifest.json').is_file():
+        raise FileExistsError(f"--out {out}: is a folder that holds something other than a bundle; it is left as it is "
+                              "(choose another --out)")
+    return out
+
+def _swap_in(built:Path, out:Path):
+    "Put the finished folder `built` at `out`, replacing a previous bundle there only once the new one is complete."
+    if not out.exists(): os.replace(built, out); return
+    old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f'.{out.name}.', suffix='.old'))
+    os.replace(out, old/out.name)                     # the previous bundle, set aside ...
+    os.replace(built, out)                            # ... the new one in its place ...
+    shutil.rmtree(old)                                # ... and only then the previous one goes
+
 def export_bundle(system:MarlSystem, # trained system (eval mode)
                   market:Market, # its market, with the normalisers the system was trained with
-                  out, # bundle folder (created; existing bundle files are replaced)
+                  out, # bundle folder (replaced as a whole once the new bundle is complete; a failure leaves it as is)
                   quantize:str=None, # None (float only) or 'int8' (float and int8)
                   checkpoint:str='', # checkpoint name, recorded in the manifest
                   seed:int=0, # seed of the gate's fixed masks
@@ -362,8 +379,20 @@ def export_bundle(system:MarlSystem, # trained system (eval mode)
                  )->dict:
     "Write a self-contained policy bundle to `out`; returns the manifest."
     if quantize not in (None, 'int8'): raise ValueError(f"quantize: expected None or 'int8', got {quantize!r}")
-    out, cfg = Path(out), system.cfg
-    out.mkdir(parents=True, exist_ok=True)
+    if split not in market.splits:
+        raise ValueError(f"split: {split!r} is not a split of the market (have {', '.join(market.splits)})")
+    final, cfg = check_bundle_out(out), system.cfg
+    final.parent.mkdir(parents=True, exist_ok=True)
+    for q in stale_temps(final.parent, final.name): shutil.rmtree(q, ignore_errors=True)   # left by a killed export
+    out = Path(tempfile.mkdtemp(dir=final.parent, prefix=temp_prefix(final), suffix='.tmp'))   # built here, swapped in
+    try: manifest = _write_bundle(system, market, out, final.name, quantize, checkpoint, seed, split)
+    except BaseException: shutil.rmtree(out, ignore_errors=True); raise
+    _swap_in(out, final)
+    return manifest
+
+def _write_bundle(system, market, out, bundle_name, quantize, checkpoint, seed, split)->dict:
+    "Every file of the bundle, into the (new, empty) folder `out`; the manifest last."
+    cfg = system.cfg
     system = system.cpu().eval()
     dims = _dims(system)
     tables = dict(decision=(io_table(DECISION_INPUTS, dims), io_table(DECISION_OUTPUTS, dims)),
@@ -388,7 +417,8 @@ def export_bundle(system:MarlSystem, # trained system (eval mode)
     parity = parity_report(system, market, loaded, masks, split)
     atomic_write(out/'parity.json', json.dumps(parity, indent=1))
     vals = dict(marl_nb=marl_nb.__version__, torch=torch.__version__, checkpoint=checkpoint or 'in memory', config_hash=config_hash(cfg),
-                name=out.name, K=dims['K'], Wt=dims['Wt'], Ws=dims['Ws'], tactical=cfg.data.tactical, strategic=cfg.data.strategic, split=split)
+                name=bundle_name, K=dims['K'], Wt=dims['Wt'], Ws=dims['Ws'], tactical=cfg.data.tactical,
+                strategic=cfg.data.strategic, split=split)
     atomic_write(out/'README.md', README.format(**vals))
     sizes = action_sizes(cfg.env)
     tac_ns = int(np.median(np.diff(market.tactical_ts)))
@@ -547,13 +577,17 @@ def export_run(run_dir, # run folder written by marl_train
                quantize:str=None, # None or 'int8'
                split:str='test', # split of the parity report
               )->dict:
-    "Export a run's checkpoint as a policy bundle; returns the manifest."
-    cfg, market = load_run(run_dir)
+    "Export a run's checkpoint as a policy bundle; returns the manifest. The arguments are checked before any work."
+    if quantize not in (None, 'int8'): raise ValueError(f"quantize: expected None or 'int8', got {quantize!r}")
+    check_bundle_out(out)
     name = checkpoint if checkpoint.endswith('.pt') else checkpoint + '.pt'
     path = Path(run_dir)/'checkpoints'/name
     if not path.exists():
         have = sorted(p.name for p in (Path(run_dir)/'checkpoints').glob('*.pt'))
         raise FileNotFoundError(f"{path}: no such checkpoint (have: {', '.join(have) or 'none'})")
+    cfg, market = load_run(run_dir)
+    if split not in market.splits:
+        raise ValueError(f"split: {split!r} is not a split of the run (have {', '.join(market.splits)})")
     return export_bundle(load_system(cfg, market, path), market, out, quantize, name, cfg.seed, split)
 
 def export_cli(run_dir:str=None, # run folder written by marl_train (required)
@@ -564,11 +598,12 @@ def export_cli(run_dir:str=None, # run folder written by marl_train (required)
               ):
     "Export a trained run as a self-contained policy bundle (torch.export programs, stats, manifest, loader)."
     from marl_nb.store import fail, USER_ERRORS
+    from marl_nb.checkpoint import CheckpointError
     try:
         if not run_dir: raise ValueError('--run-dir is required')
         if not out: raise ValueError('--out is required')
         man = export_run(run_dir, out, checkpoint, quantize, split)
-    except USER_ERRORS + (ValueError,) as e: fail('marl_export', e)
+    except USER_ERRORS + (ValueError, FileExistsError, CheckpointError) as e: fail('marl_export', e)
     par = json.loads((Path(out)/man['parity']).read_text())
     size = sum((Path(out)/f).stat().st_size for f in man['files'])
     print(f"wrote {out}: {', '.join(man['variants'])} programs, {size/1e6:.2f} MB; float vs eager max abs diff "

@@ -9,10 +9,11 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .config import FeatureConfig
 
 # %% auto #0
-__all__ = ['STRATEGIC_HORIZONS', 'STRATEGIC_FEATURES', 'TACTICAL_MOM_HORIZON', 'TACTICAL_FEATURES', 'check_bars', 'bar_arrays',
-           'random_bars', 'shift', 'rolling_sum', 'rolling_mean', 'rolling_std', 'rolling_max', 'rolling_min',
-           'rolling_rank', 'rolling_slope', 'safe_div', 'true_range', 'atr', 'strategic_features', 'fvg_events',
-           'latest_fvg', 'session_ids', 'session_vwap', 'tactical_features']
+__all__ = ['STRATEGIC_HORIZONS', 'STRATEGIC_FEATURES', 'TACTICAL_MOM_HORIZON', 'TACTICAL_FEATURES', 'WARMUP_SETTINGS',
+           'check_bars', 'bar_arrays', 'random_bars', 'shift', 'rolling_sum', 'rolling_mean', 'rolling_std',
+           'rolling_max', 'rolling_min', 'rolling_rank', 'rolling_slope', 'safe_div', 'true_range', 'atr',
+           'strategic_features', 'fvg_events', 'latest_fvg', 'session_ids', 'session_vwap', 'tactical_features',
+           'feature_warmup']
 
 # %% ../nbs/03_features.ipynb #9cd4c520
 def check_bars(ts, # int64 close times in ns, [n]
@@ -276,3 +277,24 @@ def tactical_features(ts:np.ndarray, # int64 close times (ns), [n]
             safe_div(lc - shift(lc, k), rvol*np.sqrt(k)), safe_div(lc - rolling_mean(lc, w), rolling_std(lc, w)),
             lv - shift(rolling_mean(lv, w), 1), safe_div(c - session_vwap(ts, ohlcv, f.session_start), a)]
     return np.stack(cols, 1).astype(np.float32), list(TACTICAL_FEATURES)
+
+# %% ../nbs/03_features.ipynb #9aa20502
+WARMUP_SETTINGS = {'strategic': ('regime_lookback', 'vol_window'),   # the settings each timeframe's warm-up depends on
+                   'tactical': ('tactical_window', 'fvg_max_age', 'breakout_lookback', 'atr_period', 'vol_window')}
+
+def feature_warmup(fcfg:FeatureConfig=None, # feature settings; defaults when None
+                  )->dict:
+    "{'strategic': n, 'tactical': m}: rows before the first complete feature row, for bars without gaps."
+    f = fcfg or FeatureConfig()
+    longest = max(f.regime_lookback, f.tactical_window, f.fvg_max_age, f.breakout_lookback, f.atr_period)
+    n = 4*(longest + f.vol_window) + 50
+    rng = np.random.default_rng(0)
+    c = 100*np.exp(np.cumsum(rng.normal(0, 1e-3, n)))
+    o = np.r_[100, c[:-1]]
+    x = np.stack([o, np.maximum(o, c)*1.001, np.minimum(o, c)*0.999, c, rng.uniform(1, 2, n)], 1)
+    ts = np.arange(1, n + 1, dtype=np.int64)*300_000_000_000
+    out = {}
+    for tf, fn in (('strategic', strategic_features), ('tactical', tactical_features)):
+        ok = np.isfinite(fn(ts, x, f)[0]).all(1)
+        out[tf] = int(ok.argmax()) if ok.any() else n
+    return out

@@ -9,19 +9,21 @@ from pathlib import Path
 import optuna
 from optuna.trial import TrialState
 from .config import Config, ConfigError, load_config, merge_dict, check_config, config_path, load_search_space
-from .config import save_config, atomic_write, config_dict
+from .config import save_config, atomic_write, config_dict, pid_alive
 from .store import fail, USER_ERRORS
 from .system import Market
 from .trainer import Trainer, Callback, JSONLLogger, run_cli, store_for
 
 # %% auto #0
-__all__ = ['MAX_RETRY', 'SEARCHABLE', 'METRICS', 'STUDY_DEFAULTS', 'SPEC_ATTR', 'retried_from', 'is_url', 'open_storage',
-           'check_study', 'hpo_spec', 'spec_config', 'suggest', 'ValidationScore', 'run_trial', 'worker_id',
-           'trial_dir', 'Objective', 'make_pruner', 'create_hpo_study', 'fail_orphans', 'trials_used', 'hpo_worker',
-           'count_trials', 'best_config', 'write_best', 'hpo_figures', 'hpo_cli', 'marl_hpo', 'study_summary']
+__all__ = ['MAX_RETRY', 'HEARTBEAT', 'SEARCHABLE', 'METRICS', 'STUDY_DEFAULTS', 'SPEC_ATTR', 'retried_from', 'is_url',
+           'open_storage', 'check_study', 'hpo_spec', 'spec_config', 'suggest', 'ValidationScore', 'run_trial',
+           'worker_id', 'trial_dir', 'Objective', 'make_pruner', 'create_hpo_study', 'fail_orphans', 'trials_used',
+           'hpo_worker', 'count_trials', 'best_config', 'write_best', 'hpo_figures', 'hpo_cli', 'marl_hpo',
+           'study_summary']
 
 # %% ../nbs/17_hpo.ipynb #68381eed
 MAX_RETRY = 3   # a trial orphaned by a vanished worker is re-run at most this often
+HEARTBEAT = 15  # default seconds between heartbeats: another machine's orphan is retried 30-45 s after its worker died
 
 def _retry_callback():
     "Optuna's callback that re-queues an orphaned trial (named `RetryFailedTrialCallback` before Optuna 4.9)."
@@ -38,7 +40,7 @@ def retried_from(trial)->int|None:
 def is_url(storage:str)->bool: return '://' in str(storage)
 
 def open_storage(storage:str, # a database URL (postgresql+psycopg2://user:pw@host/db) or a journal file path
-                 heartbeat:int=60, # seconds between heartbeats of a running trial (database storages)
+                 heartbeat:int=HEARTBEAT, # seconds between heartbeats of a running trial (database storages)
                 ):
     "A database storage with heartbeat and retry of orphaned trials, or a journal file storage for one machine."
     if not is_url(storage):
@@ -253,29 +255,25 @@ def create_hpo_study(spec:dict, # from `hpo_spec`
     if theirs != mine: raise ConfigError(f"study {name!r} was created with other settings; first difference: {_first_diff(mine, theirs)}")
     return study
 
-def _pid_alive(pid:int)->bool:
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: return True
-    return True
-
 def fail_orphans(study:optuna.Study, storage)->list:
     "Fail (and re-queue) running trials whose worker is gone; the numbers of the trials failed by this call."
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
-        if isinstance(storage, optuna.storages.RDBStorage):
+        out = []
+        if isinstance(storage, optuna.storages.RDBStorage):   # another machine's worker: its heartbeat went silent
             before = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
-            optuna.storages.fail_stale_trials(study)   # heartbeat: silent for longer than the grace period
-            return sorted({t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))} - before)
-        host, out = socket.gethostname(), []
-        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            optuna.storages.fail_stale_trials(study)
+            out = sorted({t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))} - before)
+        host = socket.gethostname()
+        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):   # this machine's: its process is gone
             w = t.user_attrs.get('worker') or {}
-            if w.get('host') != host or w.get('trial') != t.number or w.get('pid') == os.getpid() or _pid_alive(w.get('pid', -1)): continue
+            mine = w.get('host') == host and w.get('trial') == t.number and w.get('pid') != os.getpid()
+            if not mine or pid_alive(w.get('pid', -1)): continue
             try: changed = storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
             except optuna.exceptions.UpdateFinishedTrialError: continue   # another worker got there first
             if changed:
                 _retry_callback()(study, storage.get_trial(t._trial_id)); out.append(t.number)
-        return out
+        return sorted(out)
 
 def trials_used(study:optuna.Study)->int:
     "Trials that count against the budget: all but waiting ones and failed ones that were re-queued."
@@ -301,11 +299,13 @@ def hpo_worker(spec:dict, # from `hpo_spec`
     def report(st, t):
         v = '' if t.value is None else f' {t.value:.4f}'
         if progress: print(f"trial {t.number}: {t.state.name.lower()}{v} ({(t.duration.total_seconds() if t.duration else 0):.1f} s)", flush=True)
-    t0 = time.time()
+    t0, beat = time.time(), getattr(storage, 'heartbeat_interval', None) or 5
     while n_trials > 0 and (timeout is None or time.time() - t0 < timeout):
         fail_orphans(study, storage)
         waiting = bool(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
-        if not waiting and trials_used(study) >= n_trials: break
+        if not waiting and trials_used(study) >= n_trials:
+            if not study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)): break
+            time.sleep(min(beat, 5)); continue   # running trials count: one of them may be an orphan to retry
         study.optimize(objective, n_trials=1, catch=(RuntimeError, FloatingPointError), gc_after_trial=True, callbacks=[report])
     write_best(study, spec, study_dir)
     return study
@@ -346,7 +346,7 @@ def hpo_cli(config:str='hyperopt_config', # HPO file: shipped name or YAML path
             n_trials:int=20, # trials the study should reach, shared by all workers (0: only create the study)
             timeout:float=None, # stop starting new trials after this many seconds
             study_dir:str=None, # this machine's folder for the data store and the trial folders; default runs/hpo/STUDY
-            heartbeat:int=60, # seconds between heartbeats (database storages); a trial silent for twice this is retried
+            heartbeat:int=HEARTBEAT, # seconds between heartbeats (database storages); silent twice as long: retried
             threads:int=None, # torch CPU threads per worker (default: torch's choice)
             set:str=None, # overrides of the base config, key=value (several may follow one --set)
            ):

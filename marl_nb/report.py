@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_report.ipynb #7e43e2b7
 from __future__ import annotations
-import json, math
+import json, math, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from .config import load_config, atomic_write
@@ -13,6 +13,7 @@ from .env import AGENTS
 from .system import Market, MarlSystem
 from .evaluate import system_policy, baselines, run_backtests, backtest_metrics
 from .metrics import daily_returns, deflated_sharpe_ratio
+from .checkpoint import CheckpointManager, CheckpointError
 
 # %% auto #0
 __all__ = ['read_checkpoint', 'load_run', 'load_system', 'validation_history', 'select_checkpoint', 'report', 'report_json',
@@ -20,11 +21,12 @@ __all__ = ['read_checkpoint', 'load_run', 'load_system', 'validation_history', '
 
 # %% ../nbs/14_report.ipynb #08fe2143
 def read_checkpoint(path)->dict:
-    "The state dict saved at `path` (tensors and plain containers only)."
+    "The verified state dict saved at `path` (tensors and plain containers only)."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"checkpoint {str(path)!r} does not exist")
-    sd = torch.load(path, map_location='cpu', weights_only=True)
-    if not isinstance(sd, dict) or 'system' not in sd: raise ValueError(f"{path}: not a marl_nb checkpoint (no 'system' key)")
+    sd = CheckpointManager(path.parent).load(path)   # sha256 against its sidecar, weights-only
+    if not isinstance(sd, dict) or 'system' not in sd:
+        raise CheckpointError(f"{path}: not a marl_nb checkpoint (no 'system' key)")
     return sd
 
 def load_run(run_dir, # a run folder written by `train_run`
@@ -59,14 +61,16 @@ def validation_history(run_dir)->list:
 
 # %% ../nbs/14_report.ipynb #736e7979
 def select_checkpoint(run_dir, market:Market=None, cfg=None, device='cpu', metric:str='sharpe')->dict:
-    "Backtest every checkpoint of `run_dir` on validation; the best one by `metric`, with the table."
+    "Backtest every checkpoint of `run_dir` that verifies on validation; the best one by `metric`, with the table."
     if cfg is None or market is None: cfg, market = load_run(run_dir, device)
     paths = sorted((Path(run_dir)/'checkpoints').glob('*.pt'))
     if not paths: raise FileNotFoundError(f"{run_dir}/checkpoints: no checkpoint")
-    rows = {}
+    rows, bad = {}, []
     for p in paths:
-        pol = {'marl': system_policy(load_system(cfg, market, p, device))}
+        try: pol = {'marl': system_policy(load_system(cfg, market, p, device))}
+        except CheckpointError as e: warnings.warn(f"skipping checkpoint: {e}"); bad.append(str(e)); continue
         rows[p.name] = backtest_metrics(run_backtests(market, pol, 'validation', device, cfg.seed)['marl'], cfg.data.days_per_year)
+    if not rows: raise CheckpointError(f"{run_dir}/checkpoints: no checkpoint verifies ({bad[0]})")
     table = pd.DataFrame(rows).T
     best = table[metric].astype(float).fillna(-np.inf).idxmax()
     return dict(best=best, path=Path(run_dir)/'checkpoints'/best, table=table)
@@ -169,7 +173,7 @@ def eval_cli(run_dir:str=None, # run folder written by marl_train (required)
         rep = report(run_dir, split, checkpoint, device, extra_trials)
         if json: atomic_write(json, report_json(rep))
         if html: report_html(rep, html)
-    except USER_ERRORS + (ValueError,) as e: fail('marl_eval', e)
+    except USER_ERRORS + (ValueError, CheckpointError) as e: fail('marl_eval', e)
     print(f"{split} split ({rep['checkpoint']}; after costs; n_trials={rep['n_trials']}):")
     t = pd.DataFrame(rep['results']).T
     print(t[['sharpe', 'sharpe_ci_low', 'sharpe_ci_high', 'psr', 'dsr', 'total_return', 'max_drawdown', 'turnover', 'exposure']].astype(float)

@@ -125,8 +125,8 @@ def walk_forward(cfg:Config, # resolved config (data, model, trainer settings)
                 )->dict:
     "Train, choose on validation and test out-of-sample fold by fold; per-fold table, aggregate, stitched OOS equity."
     run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    market = Market.from_store(store_for(cfg, run_dir), cfg)   # a data.h5 of other settings: refused first
     save_config(cfg, run_dir/'config.yaml')
-    market = Market.from_store(store_for(cfg, run_dir), cfg)
     folds = fold_ranges(market, n_folds, mode, train_chunks)
     ppy, rows, rets, bh_rets = cfg.data.days_per_year, [], [], []
     for k, r in enumerate(folds):
@@ -227,8 +227,8 @@ def train_ensemble(cfg:Config, # base config (data, features, env shared by ever
         bad = [o for o in ov if not o.startswith(ENSEMBLE_VARIANT_KEYS)]
         if bad: raise ValueError(f"variant {v!r}: {bad} change the data, features or env; a variant may change only {', '.join(k + '*' for k in ENSEMBLE_VARIANT_KEYS)}")
     run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    market = Market.from_store(store_for(cfg, run_dir), cfg)   # a data.h5 of other settings: refused first
     save_config(cfg, run_dir/'config.yaml')
-    market = Market.from_store(store_for(cfg, run_dir), cfg)
     members, systems = [], {}
     for v, ov in variants.items():
         for s in seeds:

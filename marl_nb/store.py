@@ -4,18 +4,19 @@
 
 # %% ../nbs/02_store.ipynb #71d7e9a1
 from __future__ import annotations
-import hashlib, json, os, sys, tempfile, time
+import hashlib, json, os, sys, tempfile, time, warnings
 from datetime import datetime, timezone
 from pathlib import Path
 import h5py, numpy as np, pandas as pd
 from fastcore.script import call_parse
 import marl_nb
 from .config import Config, ConfigError, load_config, config_dict, config_hash
+from .config import flat_config, stale_temps, temp_prefix
 from .data import *
 
 # %% auto #0
-__all__ = ['TIMEFRAMES', 'USER_ERRORS', 'file_sha256', 'write_store', 'MarketStore', 'source_bars', 'prepare_store', 'fail',
-           'marl_prepare']
+__all__ = ['TIMEFRAMES', 'STORE_FREE', 'USER_ERRORS', 'file_sha256', 'write_store', 'MarketStore', 'is_store', 'store_mismatch',
+           'source_path', 'source_bars', 'check_output', 'warmup_problem', 'prepare_store', 'fail', 'marl_prepare']
 
 # %% ../nbs/02_store.ipynb #efef8b3c
 TIMEFRAMES = ('tactical', 'strategic')
@@ -39,7 +40,8 @@ def write_store(path, # output .h5 path
                )->Path:
     "Write a `MarketStore` file atomically."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
+    for q in stale_temps(path.parent, path.name): q.unlink(missing_ok=True)   # left by a writer that was killed
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix='.tmp'); os.close(fd)
     try:
         with h5py.File(tmp, 'w') as f:
             for tf, bars in frames.items():
@@ -119,6 +121,25 @@ class MarketStore:
         "Yield (start, rows) chunks of a dataset without loading it whole."
         for s in range(0, self.n_bars(tf), chunk): yield s, self.read(tf, name, s, s + chunk)
 
+# %% ../nbs/02_store.ipynb #aa7905dc
+STORE_FREE = ('data.source', 'data.days_per_year', 'features.strategic_window', 'features.clip')   # not in a store
+
+def is_store(path)->bool:
+    "Whether `path` is a file holding a market store (HDF5 with both timeframes' bars)."
+    path = Path(path)
+    if not path.is_file() or not h5py.is_hdf5(path): return False
+    with h5py.File(path, 'r') as f: return all(f'{tf}/ohlcv' in f for tf in TIMEFRAMES)
+
+def store_mismatch(meta:dict, # `MarketStore.meta`
+                   cfg:Config, # the config that is to use the store
+                  )->dict:
+    "{key: (store's value, config's value)} of the data and feature settings on which `cfg` contradicts the store."
+    was, now = flat_config(meta.get('config', {})), flat_config(cfg)
+    synthetic = meta.get('source') == 'synthetic'
+    keys = [k for k in now if k.split('.')[0] in ('data', 'features') and k not in STORE_FREE and k in was
+            and (synthetic or not k.startswith('data.synthetic.'))]
+    return {k: (was[k], now[k]) for k in keys if was[k] != now[k]}
+
 # %% ../nbs/02_store.ipynb #f5fa4d30
 def _features(frames, cfg):
     "Raw features per timeframe, from `marl_nb.features` (added by the feature notebook)."
@@ -127,15 +148,55 @@ def _features(frames, cfg):
     return {'strategic': strategic_features(ns(frames['strategic'].index), frames['strategic'][OHLCV].to_numpy(np.float64), cfg.features),
             'tactical': tactical_features(ns(frames['tactical'].index), frames['tactical'][OHLCV].to_numpy(np.float64), cfg.features)}
 
+def source_path(source:str)->Path|None:
+    "The file behind `source`: a shipped sample's or the path itself; None for 'synthetic'."
+    if source == 'synthetic': return None
+    path = sample_path(source) if source in SAMPLES else Path(source)
+    if not path.exists():
+        raise DataError(f"{source}: no such file, and not 'synthetic' or a shipped sample ({', '.join(SAMPLES)})")
+    return path
+
 def source_bars(source:str, cfg:Config):
     "(base bars, truth or None, provenance) for 'synthetic', a shipped sample name, or a file path."
     if source == 'synthetic':
         bars, truth = synthetic_market(cfg.data.synthetic)
         return bars, truth, {'source': 'synthetic', 'synthetic_seed': cfg.data.synthetic.seed}
-    path = sample_path(source) if source in SAMPLES else Path(source)
-    if not path.exists(): raise DataError(f"{source}: no such file, and not 'synthetic' or a shipped sample ({', '.join(SAMPLES)})")
+    path = source_path(source)
+    if is_store(path): raise DataError(f"{path}: is a prepared market store already (train on it: data.source={path})")
     bars = load_bars(path, cfg.data.timestamp_label, cfg.data.timezone)
     return bars, None, {'source': path.name, 'source_sha256': file_sha256(path)}
+
+def check_output(out, # where a store is to be written
+                 source:Path=None, # the input file, if any
+                )->Path:
+    "`out`, after refusing a path whose file would be lost: the input, a folder, or any file that is not a store."
+    out = Path(out)
+    if out.is_dir(): raise DataError(f"--out {out}: is a folder; name the store file, e.g. {out/'data.h5'}")
+    if source is not None and (out.resolve() == source.resolve() or out.exists() and os.path.samefile(out, source)):
+        other = out.with_suffix('.h5') if out.suffix != '.h5' else out.with_name(out.stem + '_store.h5')
+        raise DataError(f"--out {out}: is the input file, which the store would replace; write it elsewhere ({other})")
+    if out.exists() and not is_store(out):
+        raise DataError(f"--out {out}: exists and is not a market store; it is left as it is (choose another name)")
+    return out
+
+def warmup_problem(source:str, # the data's name, for the message
+                   feats:dict, # {timeframe: raw features [n, F]}
+                   train:dict, # {timeframe: (start, stop)} rows of the train split
+                   cfg:Config, # the config whose feature settings made `feats`
+                  )->str|None:
+    "Why the train split cannot fit the normalisers (no complete feature row in a timeframe), or None."
+    from marl_nb.features import feature_warmup, WARMUP_SETTINGS
+    warm = feature_warmup(cfg.features)
+    for tf, x in feats.items():
+        a, b = train[tf]
+        if np.isfinite(x[a:b]).all(1).any(): continue
+        need = int(np.ceil((warm[tf] + getattr(cfg.features, f'{tf}_window'))/cfg.data.train_frac))
+        span = pd.Timedelta(getattr(cfg.data, tf))*need
+        sets = ', '.join(f'features.{k}={getattr(cfg.features, k)}' for k in WARMUP_SETTINGS[tf])
+        return (f"{source}: too short for the {tf} features' warm-up: the train split holds {b - a} {tf} "
+                f"({getattr(cfg.data, tf)}) bars, and the features need {warm[tf]} bars of history first "
+                f"(set by {sets}). Use at least about {need} {tf} bars ({span} of data without gaps), "
+                "or shorter lookbacks.")
 
 def prepare_store(source:str, # 'synthetic', 'es', 'eurusd' or a file path
                   out, # output .h5 path
@@ -144,6 +205,7 @@ def prepare_store(source:str, # 'synthetic', 'es', 'eurusd' or a file path
     "Build a `MarketStore` at `out` from `source`; nothing is left at `out` if any step fails."
     cfg = cfg or load_config('quickstart')
     d, t0 = cfg.data, time.time()
+    out = check_output(out, source_path(source))
     bars, truth, prov = source_bars(source, cfg)
     frames = {'tactical': resample_bars(bars, d.tactical), 'strategic': resample_bars(bars, d.strategic)}
     need = {'tactical': cfg.features.tactical_window, 'strategic': cfg.features.strategic_window}
@@ -160,10 +222,14 @@ def prepare_store(source:str, # 'synthetic', 'es', 'eurusd' or a file path
     meta = dict(prov, tactical=d.tactical, strategic=d.strategic, config=config_dict(cfg), config_hash=config_hash(cfg),
                 marl_nb=marl_nb.__version__, h5py=h5py.__version__, created=datetime.now(timezone.utc).isoformat(timespec='seconds'),
                 base_bars=len(bars), seconds=round(time.time() - t0, 3))
-    return write_store(out, frames, splits, folds, _features(frames, cfg), extra, meta)
+    feats = _features(frames, cfg)
+    train = {tf: split_rows(b.index, splits['train']) for tf, b in frames.items()}
+    if feats is not None and (why := warmup_problem(source, {k: x for k, (x, _) in feats.items()}, train, cfg)):
+        warnings.warn(why + ' The store is written; training on it needs more data.', DataWarning)
+    return write_store(out, frames, splits, folds, feats, extra, meta)
 
 # %% ../nbs/02_store.ipynb #2b03e6a6
-USER_ERRORS = (DataError, ConfigError, FileNotFoundError, KeyError)
+USER_ERRORS = (DataError, ConfigError, FileNotFoundError, KeyError, IsADirectoryError, NotADirectoryError)
 
 def fail(cmd:str, e:Exception):
     "Print a one-paragraph error for `cmd` and exit with status 2."

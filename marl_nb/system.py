@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from .config import Config, load_config
-from .store import MarketStore, prepare_store
+from .store import MarketStore, prepare_store, warmup_problem
+from .data import DataError
 from .assemblers import Normalizer
 from .env import MarketEnv, AGENTS
 from .agents import MultiAgentPolicy, consensus_aggregate
@@ -40,10 +41,10 @@ class Market:
             if not st.has('tactical/features'): raise ValueError(f"{path}: the store has no features; prepare it again with marl_prepare")
             feats = {tf: st.read(tf, 'features') for tf in ('tactical', 'strategic')}
             splits = {k: st.split_range('tactical', k) for k in st.splits}
-            norms = {}
-            for tf in feats:
-                a, b = st.split_range(tf, 'train')
-                norms[tf] = Normalizer.fit(feats[tf][a:b], cfg.features.clip, names=st.feature_names(tf))
+            train = {tf: st.split_range(tf, 'train') for tf in feats}
+            if why := warmup_problem(Path(path).name, feats, train, cfg): raise DataError(why)
+            norms = {tf: Normalizer.fit(feats[tf][slice(*train[tf])], cfg.features.clip, names=st.feature_names(tf))
+                     for tf in feats}
             oracle = st.read('truth', 'oracle_position') if st.has('truth/oracle_position') else None
             return cls(cfg, feats['tactical'], feats['strategic'], st.read('tactical', 'timestamp'), st.read('strategic', 'timestamp'),
                        st.read('tactical', 'ohlcv')[:, 3].copy(), splits, norms, oracle, str(path))

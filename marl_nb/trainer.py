@@ -4,26 +4,29 @@
 
 # %% ../nbs/12_trainer.ipynb #0ff351f2
 from __future__ import annotations
-import argparse, copy, inspect, json, math, os, signal, sys, time, warnings
+import argparse, copy, inspect, json, math, os, shutil, signal, sys, time, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import call_parse
 from .config import Config, ConfigError, load_config, save_config, atomic_write, config_dict
+from .config import merge_dict, resume_changes, temp_prefix
 from .data import DataError, DataWarning
-from .store import prepare_store, fail, USER_ERRORS
+from .store import MarketStore, prepare_store, fail, USER_ERRORS, SAMPLES, source_path, is_store, store_mismatch
 from .env import AGENTS
 from .agents import groups_agree
 from .critic import GATE_FEATURES, gate_input, trade_outcome, uncertainty_aware_value, uncertainty_loss
 from .mappo import gae, ValueNormalizer, masked_mean, normalize_advantages, policy_loss, value_loss
 from .system import Market, MarlSystem
 from .evaluate import evaluate, run_backtests, system_policy, backtest_metrics
-from .checkpoint import CheckpointManager, CheckpointError, rng_state, set_rng_state
+from .checkpoint import CheckpointManager, CheckpointError, RunLock, rng_state, set_rng_state
 
 # %% auto #0
-__all__ = ['COUNTERS', 'Callback', 'CancelFit', 'resolve_device', 'seed_everything', 'dist_info', 'Trainer', 'JSONLLogger',
-           'ProgressBar', 'Checkpoint', 'GracefulStop', 'stop_on_sigterm', 'load_weights', 'store_for', 'train_run',
-           'cli_args', 'format_table', 'train_cli', 'option_spelling', 'run_cli', 'marl_train']
+__all__ = ['COUNTERS', 'RUN_FILES', 'Callback', 'CancelFit', 'resolve_device', 'seed_everything', 'dist_info', 'Trainer',
+           'JSONLLogger', 'ProgressBar', 'Checkpoint', 'GracefulStop', 'stop_on_sigterm', 'load_weights',
+           'progress_files', 'set_aside', 'check_resume', 'open_run', 'resume_state', 'save_run_config',
+           'data_problems', 'store_for', 'train_run', 'cli_args', 'format_table', 'train_cli', 'option_spelling',
+           'run_cli', 'marl_train']
 
 # %% ../nbs/12_trainer.ipynb #ded4fc59
 class Callback:
@@ -390,22 +393,141 @@ def load_weights(trainer:Trainer, path)->dict:
     return sd
 
 # %% ../nbs/12_trainer.ipynb #79e360c3
+RUN_FILES = ('checkpoints', 'metrics.jsonl', 'eval.json', 'config.yaml', 'config_history.jsonl')   # a run's own files
+
+def progress_files(run_dir)->list:
+    "What `run_dir` holds of a run's progress: its checkpoint files and a non-empty `metrics.jsonl`."
+    run_dir = Path(run_dir)
+    ck = sorted(f'checkpoints/{p.name}' for p in (run_dir/'checkpoints').glob('*.pt'))
+    m = run_dir/'metrics.jsonl'
+    return ck + (['metrics.jsonl'] if m.is_file() and m.stat().st_size else [])
+
+def _listing(files:list, n:int=4)->str:
+    return ', '.join(files[:n]) + (f' and {len(files) - n} more' if len(files) > n else '')
+
+def set_aside(run_dir, # the run folder
+              cfg:Config, # the config of the run that replaces it
+             )->Path:
+    "Move the previous run's files (and its `data.h5`, if `cfg` would not use it) into `run_dir/previous/<UTC time>/`."
+    run_dir = Path(run_dir)
+    dest = run_dir/'previous'/time.strftime('%Y%m%d-%H%M%S', time.gmtime())
+    dest.mkdir(parents=True)
+    names = [n for n in RUN_FILES if (run_dir/n).exists()]
+    if (run_dir/'data.h5').exists() and data_problems(run_dir/'data.h5', cfg): names.append('data.h5')
+    for n in names: os.replace(run_dir/n, dest/n)
+    return dest
+
+def check_resume(old:Config, # the run's config (its config.yaml, or its checkpoint's)
+                 new:Config, # the config asked for now
+                 run_dir, # for the message
+                )->dict:
+    "The changes from `old` to `new` that a resume may apply; `ConfigError` listing the ones it may not."
+    allowed, refused = resume_changes(old, new)
+    if refused:
+        diff = ', '.join(f'{k} {a!r} -> {b!r}' for k, (a, b) in refused.items())
+        raise ConfigError(f"{run_dir}: cannot resume with another model, data or env ({diff}). Resume with the run's "
+                          "own settings (leave out --config and these --set), or train a new run in another --run-dir")
+    return allowed
+
+def open_run(cfg:Config, # the config to train
+             run_dir, # the run folder
+             resume:bool=True, # continue a run the folder holds
+             restart:bool=False, # start over: the previous run's files are moved to `previous/`
+            )->RunLock:
+    "Lock `run_dir` for training `cfg` after the checks that keep what it holds; the caller releases the lock."
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir(): raise ConfigError(f"--run-dir {run_dir}: is a file, not a folder")
+    lock = RunLock(run_dir).acquire()
+    try:
+        held = progress_files(run_dir)
+        if restart:
+            if any((run_dir/n).exists() for n in RUN_FILES):
+                print(f"restart: the previous run is kept in {set_aside(run_dir, cfg)}")
+        elif held and not resume:
+            raise ConfigError(f"{run_dir}: holds a run ({_listing(held)}) and resuming is off; continue it with "
+                              "--resume, train in another --run-dir, or start over with --restart (its files are kept "
+                              "in previous/)")
+        elif held and (run_dir/'config.yaml').exists():
+            check_resume(load_config(str(run_dir/'config.yaml')), cfg, run_dir)
+    except BaseException: lock.release(); raise
+    return lock
+
+def resume_state(manager:CheckpointManager, # the run's checkpoints
+                 run_dir, # the run folder
+                 cfg:Config, # the config asked for
+                )->tuple:
+    "`(path, state)` of the newest verified checkpoint, checked against `cfg`; `(None, None)` for a folder with no run."
+    path, state = manager.load_latest()
+    if state is None:
+        if held := progress_files(run_dir):
+            why = manager.skipped[0] if manager.skipped else 'no checkpoint file'
+            raise CheckpointError(f"{run_dir}: holds a run ({_listing(held)}) but no checkpoint verifies ({why}); "
+                                  "it is left as it is. Train in another --run-dir, or start over with --restart (its "
+                                  "files are kept in previous/)")
+        return None, None
+    check_resume(merge_dict(Config(), json.loads(state['config'])), cfg, run_dir)
+    return path, state
+
+def save_run_config(cfg:Config, run_dir, update:int=0):
+    "Write `config.yaml`; a resumed run's changes of allowed settings are appended to `config_history.jsonl` first."
+    p = Path(run_dir)/'config.yaml'
+    if update and p.exists() and (changes := resume_changes(load_config(str(p)), cfg)[0]):
+        line = dict(time=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()), update=update, changes=changes)
+        with open(Path(run_dir)/'config_history.jsonl', 'a') as f: f.write(json.dumps(line) + '\n')
+    save_config(cfg, p)
+
+# %% ../nbs/12_trainer.ipynb #f5be2b82
+def _source_name(source:str)->str|None:
+    "The `source` a store prepared from `source` records (None for a prepared store, whose copy keeps its own)."
+    if source == 'synthetic': return 'synthetic'
+    path = source_path(source)
+    return None if is_store(path) else path.name
+
+def data_problems(store, # a run's data.h5
+                  cfg:Config, # the config that is to train on it
+                 )->dict:
+    "{key: (store's, config's)} of the data settings on which `cfg` contradicts the store."
+    with MarketStore(store) as st: meta = st.meta
+    bad, want = store_mismatch(meta, cfg), _source_name(cfg.data.source)
+    if want is not None and meta.get('source') != want: bad['data.source'] = (meta.get('source'), cfg.data.source)
+    return bad
+
 def store_for(cfg:Config, run_dir:Path)->Path:
-    "The run's data store: prepared from `cfg.data.source` into the run folder, or reused when it is there."
-    p = run_dir/'data.h5'
-    if not p.exists():
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore', DataWarning)
-            prepare_store(cfg.data.source, p, cfg)
+    "The run's store `run_dir/data.h5`: the one there, if `cfg` agrees with it; else prepared, or copied from a store."
+    p, src = Path(run_dir)/'data.h5', cfg.data.source
+    if p.exists():
+        if bad := data_problems(p, cfg):
+            diff = ', '.join(f'{k} {a!r} -> {b!r}' for k, (a, b) in bad.items())
+            raise ConfigError(f"{p}: the run's data was prepared with other settings than the config asks for "
+                              f"({diff}); train in another --run-dir, or start over with --restart")
+        return p
+    path = source_path(src)
+    if path is not None and is_store(path):          # prepared once by marl_prepare: copied, so the run keeps its data
+        with MarketStore(path) as st:
+            if bad := store_mismatch(st.meta, cfg):
+                diff = ', '.join(f'{k}: store {a!r}, config {b!r}' for k, (a, b) in bad.items())
+                raise ConfigError(f"{path}: the store was prepared with other settings ({diff}); prepare it with this "
+                                  "config (marl_prepare SOURCE --config ...), or set these keys to the store's values")
+        tmp = p.with_name(temp_prefix(p) + 'copy.tmp')
+        try: shutil.copyfile(path, tmp); os.replace(tmp, p)
+        finally: tmp.unlink(missing_ok=True)
+        return p
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', DataWarning)
+        prepare_store(src, p, cfg)
     return p
 
+# %% ../nbs/12_trainer.ipynb #64a3c01b
 def train_run(cfg:Config, run_dir, max_updates:int=None,
               resume:bool=None, # continue from the newest good checkpoint; None: `trainer.resume_from_checkpoint`
               progress:bool=True, final_split:str='test',
               cbs=(), # extra callbacks (a Monitor, a MemoryManager, ...)
               session=None, # a `ColabSession` (or anything with `ending_soon` and `drive_dir`): stop before it ends, mirror to Drive
+              restart:bool=False, # start over in a folder that holds a run (its files are moved to `previous/`)
              )->dict:
     "Train per `cfg` in `run_dir`, then evaluate the best checkpoint on `final_split` against the baselines."
+    if max_updates is not None and max_updates < 1:
+        raise ConfigError(f"max_updates: must be at least 1, got {max_updates}")
     comm = None
     if int(os.environ.get('WORLD_SIZE', '1')) > 1:   # launched by torchrun: data-parallel ranks
         from marl_nb.distributed import init_distributed, DataParallel
@@ -413,43 +535,53 @@ def train_run(cfg:Config, run_dir, max_updates:int=None,
     rank = 0 if comm is None else comm.rank
     run_dir = Path(run_dir)
     resume = cfg.trainer.resume_from_checkpoint if resume is None else resume
-    if rank == 0: run_dir.mkdir(parents=True, exist_ok=True); save_config(cfg, run_dir/'config.yaml')
-    t0 = time.perf_counter()
-    market = Market.from_store(store_for(cfg, run_dir) if comm is None else comm.store_for(cfg, run_dir), cfg)
-    t_data = time.perf_counter() - t0
-    drive = getattr(session, 'drive_dir', None) if cfg.trainer.auto_save_to_drive else None
-    mirror = Path(drive)/run_dir.name/'checkpoints' if drive else None
-    ck = Checkpoint(CheckpointManager(run_dir/'checkpoints', cfg.trainer.keep_checkpoints, mirror)) if rank == 0 else None
-    cbs = [JSONLLogger(), ck, GracefulStop(session), *cbs] + ([ProgressBar()] if progress else [])
-    if comm is not None: cbs = [comm] + [c for c in cbs if c is not None and (rank == 0 or not comm.rank_zero_only(c))]
-    tr = Trainer(cfg, market, run_dir, cbs)
-    resumed_from = None
-    if resume:
-        resumed_from, state = ck.manager.load_latest() if rank == 0 else (None, None)
-        if comm is not None: resumed_from, state = comm.share_checkpoint(resumed_from, state)   # rank 0's file, each rank's own env
-        if state is not None:
-            tr.load_state_dict(state)
-            if progress and rank == 0: print(f"resuming from {resumed_from} (update {tr.update})")
-    t1 = time.perf_counter()
-    with stop_on_sigterm(tr): tr.fit(max_updates or cfg.trainer.max_updates)
-    t_train = time.perf_counter() - t1
-    if comm is not None: comm.close()
-    if tr.stop_reason is not None:
-        return dict(stopped=tr.stop_reason, updates=tr.update, resumed_from=str(resumed_from) if resumed_from else None, trainer=tr)
-    if rank != 0: return dict(rank=rank, updates=tr.update, trainer=tr)   # rank 0 alone evaluates
-    best, chosen = run_dir/'checkpoints'/'best.pt', None
-    if best.exists():
-        try: chosen = ck.manager.load(best)
-        except CheckpointError as e:   # a process killed between best.pt and its sidecar leaves a pair that cannot be verified
-            warnings.warn(f"{e}; evaluating the last update instead")
-    if chosen is not None: tr.system.load_state_dict(chosen['system'])
-    tr.system.eval()
-    table = evaluate(market, tr.system, final_split, tr.device, seed=cfg.seed)
-    res = dict(split=final_split, selected='best.pt (validation Sharpe)' if chosen is not None else 'last update', updates=tr.update,
-               train_seconds=t_train, data_seconds=t_data, data_share=t_data/(t_data + t_train), results=table.to_dict('index'),
-               note='the test split is read once, by this final report; model selection used the validation split only')
-    atomic_write(run_dir/'eval.json', json.dumps(res, indent=1, default=float))
-    return res | dict(table=table, trainer=tr)
+    lock = open_run(cfg, run_dir, resume, restart) if rank == 0 else None
+    try:
+        t0 = time.perf_counter()
+        market = Market.from_store(store_for(cfg, run_dir) if comm is None else comm.store_for(cfg, run_dir), cfg)
+        t_data = time.perf_counter() - t0
+        drive = getattr(session, 'drive_dir', None) if cfg.trainer.auto_save_to_drive else None
+        mirror = Path(drive)/run_dir.name/'checkpoints' if drive else None
+        ck = CheckpointManager(run_dir/'checkpoints', cfg.trainer.keep_checkpoints, mirror) if rank == 0 else None
+        ck = Checkpoint(ck) if ck else None
+        cbs = [JSONLLogger(), ck, GracefulStop(session), *cbs] + ([ProgressBar()] if progress else [])
+        if comm is not None:
+            cbs = [comm] + [c for c in cbs if c is not None and (rank == 0 or not comm.rank_zero_only(c))]
+        tr = Trainer(cfg, market, run_dir, cbs)
+        resumed_from = None
+        if resume:
+            resumed_from, state = resume_state(ck.manager, run_dir, cfg) if rank == 0 else (None, None)
+            if comm is not None:   # rank 0's file, each rank's own env
+                resumed_from, state = comm.share_checkpoint(resumed_from, state)
+            if state is not None:
+                tr.load_state_dict(state)
+                if progress and rank == 0: print(f"resuming from {resumed_from} (update {tr.update})")
+        if rank == 0: save_run_config(cfg, run_dir, tr.update)
+        t1 = time.perf_counter()
+        with stop_on_sigterm(tr): tr.fit(max_updates or cfg.trainer.max_updates)
+        t_train = time.perf_counter() - t1
+        if comm is not None: comm.close()
+        if tr.stop_reason is not None:
+            return dict(stopped=tr.stop_reason, updates=tr.update, trainer=tr,
+                        resumed_from=str(resumed_from) if resumed_from else None)
+        if rank != 0: return dict(rank=rank, updates=tr.update, trainer=tr)   # rank 0 alone evaluates
+        best, chosen = run_dir/'checkpoints'/'best.pt', None
+        if best.exists():
+            try: chosen = ck.manager.load(best)
+            except CheckpointError as e:   # a kill between best.pt and its sidecar leaves a pair that does not verify
+                warnings.warn(f"{e}; evaluating the last update instead")
+        if chosen is not None: tr.system.load_state_dict(chosen['system'])
+        tr.system.eval()
+        table = evaluate(market, tr.system, final_split, tr.device, seed=cfg.seed)
+        res = dict(split=final_split, selected='best.pt (validation Sharpe)' if chosen is not None else 'last update',
+                   updates=tr.update, train_seconds=t_train, data_seconds=t_data, data_share=t_data/(t_data + t_train),
+                   results=table.to_dict('index'),
+                   note='the test split is read once, by this final report; model selection used the validation split '
+                        'only')
+        atomic_write(run_dir/'eval.json', json.dumps(res, indent=1, default=float))
+        return res | dict(table=table, trainer=tr)
+    finally:
+        if lock is not None: lock.release()
 
 # %% ../nbs/12_trainer.ipynb #66d0c879
 def cli_args(argv:list, # the command line's arguments
@@ -478,17 +610,20 @@ def format_table(table:pd.DataFrame)->str:
     cols = ['sharpe', 'total_return', 'max_drawdown', 'turnover', 'exposure']
     return table[cols].rename(columns={'sharpe': 'Sharpe (daily, ann.)', 'total_return': 'return', 'max_drawdown': 'max DD'}).to_string(float_format=lambda x: f'{x:+.3f}')
 
-def train_cli(config:str='quickstart', # shipped config name or YAML path
-                run_dir:str='runs/quickstart', # run folder (config, metrics, checkpoints, evaluation)
-                max_updates:int=None, # updates to train (default: trainer.max_updates)
-                resume:bool=False, # continue from the newest good checkpoint (default: trainer.resume_from_checkpoint)
-                set:str=None, # config overrides, key=value (several may follow one --set)
-               ):
+def train_cli(config:str=None, # shipped config name or YAML path (default: the run's own config.yaml, else quickstart)
+              run_dir:str='runs/quickstart', # run folder (config, metrics, checkpoints, evaluation)
+              max_updates:int=None, # updates to train (default: trainer.max_updates)
+              resume:bool=False, # continue from the newest good checkpoint (default: trainer.resume_from_checkpoint)
+              restart:bool=False, # start over in a folder that holds a run (its files are moved to previous/)
+              set:str=None, # config overrides, key=value (several may follow one --set)
+             ):
     "Train the 8-agent MAPPO system and report held-out results against buy-and-hold and flat."
     try:
+        own = Path(run_dir)/'config.yaml'
+        if config is None: config = str(own) if own.is_file() else 'quickstart'
         cfg = load_config(config, (set or '').split())
-        res = train_run(cfg, run_dir, max_updates, resume or None)
-    except USER_ERRORS as e: fail('marl_train', e)
+        res = train_run(cfg, run_dir, max_updates, resume or None, restart=restart)
+    except USER_ERRORS + (CheckpointError,) as e: fail('marl_train', e)
     if int(os.environ.get('RANK', '0')) != 0: return   # data-parallel: rank 0 reports
     if 'stopped' in res:
         print(f"\nstopped cleanly ({res['stopped']}) after update {res['updates']}; checkpoint saved. Continue with --resume.")
@@ -511,5 +646,5 @@ def run_cli(func, prog:str, argv=None):
     return func(**{k: v for k, v in args.items() if k in names})
 
 def marl_train():
-    "Console entry point: `marl_train --config quickstart --run-dir DIR [--max-updates N] [--resume] [--set key=value ...]`."
+    "Console entry point: `marl_train [--config NAME] --run-dir DIR [--max-updates N] [--resume|--restart] [--set ..]`."
     return run_cli(train_cli, 'marl_train')
