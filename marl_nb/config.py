@@ -12,8 +12,8 @@ import yaml
 # %% auto #0
 __all__ = ['CONFIG_DIR', 'RESUME_FROZEN', 'fld', 'SyntheticConfig', 'DataConfig', 'FeatureConfig', 'EnvConfig', 'ModelConfig',
            'TrainerConfig', 'Config', 'ConfigError', 'merge_dict', 'check_config', 'config_path', 'read_yaml',
-           'parse_override', 'load_config', 'pid_alive', 'temp_prefix', 'stale_temps', 'atomic_write', 'config_dict',
-           'save_config', 'config_hash', 'flat_config', 'resume_changes', 'load_search_space']
+           'parse_override', 'load_config', 'temp_prefix', 'atomic_write', 'config_dict', 'save_config', 'config_hash',
+           'pid_alive', 'stale_temps', 'flat_config', 'resume_changes', 'load_search_space']
 
 # %% ../nbs/00_config.ipynb #3f720534
 def fld(default, # default value (lists are copied per instance)
@@ -41,9 +41,11 @@ class SyntheticConfig:
     vol: float = fld(5e-4, 'baseline per-bar volatility of log returns', gt=0)
     regime_vol: list = fld([0.6, 1.0, 1.8], 'volatility multiplier of each regime')
     regime_stay: float = fld(0.999, 'probability of staying in the current regime each bar', ge=0, le=1)
-    vol_persistence: float = fld(0.995, 'AR(1) persistence of log-volatility per bar (volatility clustering)', ge=0, le=0.9999)
+    vol_persistence: float = fld(0.995, 'AR(1) persistence of log-volatility per bar (volatility clustering)',
+                                 ge=0, le=0.9999)
     vol_of_vol: float = fld(0.05, 'per-bar shock size of log-volatility', ge=0)
-    signal_strength: float = fld(0.0, 'planted drift per bar, as a multiple of the baseline volatility (0 = none)', ge=0)
+    signal_strength: float = fld(0.0, 'planted drift per bar, as a multiple of the baseline volatility (0 = none)',
+                                 ge=0)
     signal_mean_bars: float = fld(2880.0, 'mean number of base bars the planted drift keeps its sign', gt=1)
 
 # %% ../nbs/00_config.ipynb #b60934da
@@ -87,10 +89,13 @@ class EnvConfig:
     slippage_bps: float = fld(0.5, 'slippage per unit of position traded, basis points', ge=0)
     max_position: float = fld(1.0, 'absolute position limit', gt=0, le=1)
     max_drawdown: float = fld(0.05, 'episode drawdown that forces flat and ends the episode', gt=0, le=1)
-    daily_loss_limit: float = fld(0.03, 'loss since the start of the day that forces flat for the rest of the day', gt=0, le=1)
+    daily_loss_limit: float = fld(0.03, 'loss since the start of the day that forces flat for the rest of the day',
+                                  gt=0, le=1)
     risk_levels: list = fld([0.25, 0.5, 0.75, 1.0], "risk budgets the 'risk' agent chooses from")
     drawdown_penalty: float = fld(1.0, 'weight of the drawdown increase in the strategic reward', ge=0)
     reward_scale: float = fld(100.0, 'rewards are multiplied by this (returns are ~1e-4)', gt=0)
+    check_actions: str = fld('auto', "check the actions on every step: 'auto' (on the CPU only: on an accelerator each "
+                             "check costs two host syncs), 'always' or 'never'", choices=['auto', 'always', 'never'])
 
 # %% ../nbs/00_config.ipynb #5fa27ed4
 @dataclass
@@ -105,7 +110,8 @@ class ModelConfig:
     gate_hidden: int = fld(64, 'hidden width of the execution gate', ge=4)
     dropout: float = fld(0.1, 'dropout of the execution gate', ge=0, le=0.9)
     mc_samples: int = fld(1000, 'MC-dropout forward passes of the execution gate', ge=1)
-    gate_threshold: float = fld(0.45, "approve a trade when the gate's mean probability that it beats its cost exceeds this (below 0.5: veto only trades it is confident are bad)", ge=0, le=1)
+    gate_threshold: float = fld(0.45, "approve a trade when the gate's mean probability that it beats its cost "
+                                "exceeds this (below 0.5: veto only trades it is confident are bad)", ge=0, le=1)
     gate_latency_budget_ms: float = fld(1.0, 'latency budget that normalises the gate timing feature', gt=0)
 
 # %% ../nbs/00_config.ipynb #60fd59e5
@@ -115,7 +121,8 @@ class TrainerConfig:
     lr_strategic: float = fld(3e-4, 'learning rate of the strategic agents', gt=0)
     lr_tactical: float = fld(1e-4, 'learning rate of the tactical agents', gt=0)
     lr_critic: float = fld(3e-4, 'learning rate of the critic', gt=0)
-    lr_schedule: str = fld('linear', 'learning-rate schedule over max_updates', choices=['constant', 'linear', 'cosine'])
+    lr_schedule: str = fld('linear', 'learning-rate schedule over max_updates',
+                           choices=['constant', 'linear', 'cosine'])
     gamma: float = fld(0.99, 'discount', ge=0, le=1)
     gae_lambda: float = fld(0.95, 'GAE lambda', ge=0, le=1)
     clip: float = fld(0.2, 'PPO ratio clip', gt=0)
@@ -159,6 +166,7 @@ class ConfigError(ValueError):
 
 def _where(key, src): return f"{src}: key '{key}'" if src else f"key '{key}'"
 
+# %% ../nbs/00_config.ipynb #13e6e788
 def _coerce(value, tp, key, src):
     "Check `value` against type `tp`, converting where it is safe."
     origin = typing.get_origin(tp) or tp
@@ -187,8 +195,10 @@ def _coerce(value, tp, key, src):
         raise ConfigError(f"{_where(key, src)}: expected a list, got {value!r}")
     return value
 
+# %% ../nbs/00_config.ipynb #65763c1b
 def _check_range(value, md, key, src):
-    for op, bad, word in (('ge', lambda v, b: v < b, '>='), ('le', lambda v, b: v > b, '<='), ('gt', lambda v, b: v <= b, '>')):
+    for op, bad, word in (('ge', lambda v, b: v < b, '>='), ('le', lambda v, b: v > b, '<='),
+                          ('gt', lambda v, b: v <= b, '>')):
         b = md.get(op)
         if b is not None and isinstance(value, (int, float)) and bad(value, b):
             raise ConfigError(f"{_where(key, src)}: {value!r} is out of range (must be {word} {b})")
@@ -200,7 +210,8 @@ def _hints(cls): return typing.get_type_hints(cls)
 
 def merge_dict(obj, d:dict, src:str='', prefix:str=''):
     "Return a copy of dataclass `obj` with values from the nested dict `d`, type- and range-checked."
-    if not isinstance(d, dict): raise ConfigError(f"{_where(prefix.rstrip('.') or '<root>', src)}: expected a mapping, got {d!r}")
+    if not isinstance(d, dict):
+        raise ConfigError(f"{_where(prefix.rstrip('.') or '<root>', src)}: expected a mapping, got {d!r}")
     obj = copy.deepcopy(obj)
     hints, known = _hints(type(obj)), {f.name: f for f in fields(obj)}
     for k, v in d.items():
@@ -220,18 +231,23 @@ def check_config(cfg:Config, src:str='')->Config:
     "Raise `ConfigError` if fields that depend on each other disagree."
     d = cfg.data
     if d.train_frac + d.val_frac >= 1:
-        raise ConfigError(f"{_where('data.train_frac', src)}: train_frac + val_frac = {d.train_frac + d.val_frac} leaves no test split")
+        raise ConfigError(f"{_where('data.train_frac', src)}: train_frac + val_frac = {d.train_frac + d.val_frac} "
+                          "leaves no test split")
     if d.split_dates and len(d.split_dates) != 2:
-        raise ConfigError(f"{_where('data.split_dates', src)}: expected [validation_start, test_start], got {d.split_dates!r}")
+        raise ConfigError(f"{_where('data.split_dates', src)}: expected [validation_start, test_start], "
+                          f"got {d.split_dates!r}")
     import pandas as pd
     for key in ('tactical', 'strategic', 'embargo'):
         try: pd.Timedelta(pd.tseries.frequencies.to_offset(getattr(d, key)))
-        except (ValueError, TypeError): raise ConfigError(f"{_where('data.' + key, src)}: {getattr(d, key)!r} is not a fixed pandas frequency")
+        except (ValueError, TypeError):
+            raise ConfigError(f"{_where('data.' + key, src)}: {getattr(d, key)!r} is not a fixed pandas frequency")
     t, s = pd.Timedelta(d.tactical), pd.Timedelta(d.strategic)
     if s <= t or s % t != pd.Timedelta(0):
-        raise ConfigError(f"{_where('data.strategic', src)}: {d.strategic} must be a multiple of the tactical {d.tactical}")
+        raise ConfigError(f"{_where('data.strategic', src)}: {d.strategic} must be a multiple of the tactical "
+                          f"{d.tactical}")
     if not cfg.env.risk_levels or any(not 0 < r <= 1 for r in cfg.env.risk_levels):
-        raise ConfigError(f"{_where('env.risk_levels', src)}: each level must be in (0, 1], got {cfg.env.risk_levels!r}")
+        raise ConfigError(f"{_where('env.risk_levels', src)}: each level must be in (0, 1], "
+                          f"got {cfg.env.risk_levels!r}")
     if not (cfg.device in ('auto', 'cpu', 'cuda', 'mps') or cfg.device.startswith('cuda:')):
         raise ConfigError(f"{_where('device', src)}: {cfg.device!r} is not 'auto', 'cpu', 'cuda' or 'cuda:N'")
     return cfg
@@ -253,6 +269,7 @@ def config_path(name:str)->Path:
         raise ConfigError(f"no shipped config named {name!r} (shipped: {', '.join(known)})")
     return p
 
+# %% ../nbs/00_config.ipynb #bd00ef90
 def read_yaml(path)->dict:
     "Parse YAML at `path` into a dict, naming the file on a syntax error."
     try: d = yaml.safe_load(Path(path).read_text())
@@ -270,6 +287,7 @@ def parse_override(s:str)->dict:
     for part in reversed(key.strip().split('.')): d = {part: d}
     return d
 
+# %% ../nbs/00_config.ipynb #b548394a
 def load_config(name:str='quickstart', # shipped config name or YAML path
                 overrides=(), # 'key=value' strings, e.g. 'trainer.lr_strategic=1e-4'
                )->Config:
@@ -280,30 +298,9 @@ def load_config(name:str='quickstart', # shipped config name or YAML path
     return check_config(cfg, str(path))
 
 # %% ../nbs/00_config.ipynb #1bfb90de
-def pid_alive(pid:int)->bool:
-    "Whether process `pid` exists on this machine."
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: return True
-    return True
-
 def temp_prefix(path)->str:
     "Name prefix of `path`'s temp files: the target's name, this process's pid and host."
     return f'.{Path(path).name}.{os.getpid()}@{socket.gethostname()}~'
-
-def stale_temps(folder, # where to look
-                name:str=None, # the target file's name; None: temp files of any target
-               )->list:
-    "Temp files in `folder` whose writer is gone: a dead process of this host (older releases: over an hour old)."
-    folder, host, out = Path(folder), socket.gethostname(), []
-    if not folder.is_dir(): return out
-    pat = re.compile(r'^\.' + (re.escape(name) if name else r'.+?') + r'\.(?:(\d+)@([^~]*)~)?[^.~]*\.tmp$')
-    for q in folder.iterdir():
-        if not (m := pat.match(q.name)): continue
-        if m.group(1) is None: gone = time.time() - q.stat().st_mtime > 3600   # no writer recorded
-        else: gone = m.group(2) == host and not pid_alive(int(m.group(1)))
-        if gone: out.append(q)
-    return out
 
 def atomic_write(path, data:bytes|str):
     "Write `data` to `path` through a temp file in the same folder, fsync and rename: never half-written."
@@ -321,6 +318,7 @@ def atomic_write(path, data:bytes|str):
         raise
     return path
 
+# %% ../nbs/00_config.ipynb #97555448
 def config_dict(cfg)->dict:
     "The config as plain nested dicts."
     return dataclasses.asdict(cfg)
@@ -333,9 +331,29 @@ def config_hash(cfg:Config)->str:
     "Short sha256 of the resolved config."
     return hashlib.sha256(json.dumps(config_dict(cfg), sort_keys=True).encode()).hexdigest()[:16]
 
-# %% ../nbs/00_config.ipynb #37f88dda
-RESUME_FROZEN = ('seed', 'data', 'features', 'env', 'model')   # top-level sections a resumed run must keep
+# %% ../nbs/00_config.ipynb #4baffd84
+def pid_alive(pid:int)->bool:
+    "Whether process `pid` exists on this machine."
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
 
+def stale_temps(folder, # where to look
+                name:str=None, # the target file's name; None: temp files of any target
+               )->list:
+    "Temp files in `folder` whose writer is gone: a dead process of this host (older releases: over an hour old)."
+    folder, host, out = Path(folder), socket.gethostname(), []
+    if not folder.is_dir(): return out
+    pat = re.compile(r'^\.' + (re.escape(name) if name else r'.+?') + r'\.(?:(\d+)@([^~]*)~)?[^.~]*\.tmp$')
+    for q in folder.iterdir():
+        if not (m := pat.match(q.name)): continue
+        if m.group(1) is None: gone = time.time() - q.stat().st_mtime > 3600   # no writer recorded
+        else: gone = m.group(2) == host and not pid_alive(int(m.group(1)))
+        if gone: out.append(q)
+    return out
+
+# %% ../nbs/00_config.ipynb #37f88dda
 def flat_config(cfg)->dict:
     "The leaves of a `Config` (or of its dict) as {'section.key': value}."
     def walk(d, pre):
@@ -343,6 +361,9 @@ def flat_config(cfg)->dict:
             if isinstance(v, dict): yield from walk(v, f'{pre}{k}.')
             else: yield f'{pre}{k}', v
     return dict(walk(cfg if isinstance(cfg, dict) else config_dict(cfg), ''))
+
+# %% ../nbs/00_config.ipynb #26d19a8c
+RESUME_FROZEN = ('seed', 'data', 'features', 'env', 'model')   # top-level sections a resumed run must keep
 
 def resume_changes(old:Config, # the run's config
                    new:Config, # the config asked for now
@@ -369,13 +390,18 @@ def load_search_space(name:str='hyperopt_config')->dict:
     path = config_path(name); src = str(path)
     d = read_yaml(path)
     unknown = set(d) - {'study', 'search_space', 'base_config'}
-    if unknown: raise ConfigError(f"{_where(sorted(unknown)[0], src)}: unknown key (known: study, search_space, base_config)")
+    if unknown:
+        raise ConfigError(f"{_where(sorted(unknown)[0], src)}: unknown key (known: study, search_space, base_config)")
     for key, spec in (d.get('search_space') or {}).items():
         _config_field(key, src)
         kind = spec.get('type') if isinstance(spec, dict) else None
-        if kind not in _DIST_KEYS: raise ConfigError(f"{_where('search_space.' + key, src)}: type must be one of {list(_DIST_KEYS)}")
+        if kind not in _DIST_KEYS:
+            raise ConfigError(f"{_where('search_space.' + key, src)}: type must be one of {list(_DIST_KEYS)}")
         extra = set(spec) - _DIST_KEYS[kind] - {'type'}
-        if extra: raise ConfigError(f"{_where('search_space.' + key, src)}: unknown field {sorted(extra)[0]!r} for type {kind}")
+        if extra:
+            raise ConfigError(f"{_where('search_space.' + key, src)}: unknown field {sorted(extra)[0]!r} "
+                              f"for type {kind}")
         if kind != 'categorical' and not spec['low'] < spec['high']:
-            raise ConfigError(f"{_where('search_space.' + key, src)}: low {spec['low']} must be below high {spec['high']}")
+            raise ConfigError(f"{_where('search_space.' + key, src)}: low {spec['low']} "
+                              f"must be below high {spec['high']}")
     return d

@@ -5,11 +5,12 @@
 # %% ../nbs/15_curriculum.ipynb #78eb52d6
 from __future__ import annotations
 import numpy as np, pandas as pd, torch
+from fastcore.basics import patch
 from .assemblers import last_closed_index
 from .agents import consensus_aggregate
 from .critic import GATE_FEATURES, gate_input
 from .evaluate import day_starts
-from .trainer import Callback
+from .callback import Callback
 
 # %% auto #0
 __all__ = ['DEFAULT_STAGES', 'day_difficulty', 'Curriculum', 'combine_probs', 'ensemble_policy']
@@ -28,9 +29,11 @@ def day_difficulty(market, # a `Market`
     d = day[rows]
     names = list(market.normalizers['strategic'].names or [])
     cols = [names.index(c) for c in ('regime_vol', 'regime_trend') if c in names]
-    if not cols: raise ValueError(f"day_difficulty: the strategic features have no regime_vol/regime_trend (have {names})")
+    if not cols:
+        raise ValueError(f"day_difficulty: the strategic features have no regime_vol/regime_trend (have {names})")
     si = last_closed_index(market.tactical_ts, market.strategic_ts)[rows]
-    key = np.nan_to_num(market.strategic[np.maximum(si, 0)][:, cols]) @ np.array([1.0, 3.0][:len(cols)])   # one number per regime state
+    # one number per regime state
+    key = np.nan_to_num(market.strategic[np.maximum(si, 0)][:, cols]) @ np.array([1.0, 3.0][:len(cols)])
     lr = np.log(market.close[rows]/market.close[rows - 1])      # log return of each bar over the previous one
     same = np.r_[False, d[1:] == d[:-1]]
     f = pd.DataFrame(dict(day=d, lr=np.where(same, lr, np.nan), change=same & np.r_[False, key[1:] != key[:-1]]))
@@ -49,7 +52,8 @@ class Curriculum(Callback):
     def __init__(self, stages=DEFAULT_STAGES, # (name, episodes) per stage, easiest first
                  difficulty:pd.DataFrame=None, # from `day_difficulty`; computed on the train split when None
                 ):
-        if not stages or any(int(n) <= 0 for _, n in stages): raise ValueError(f"stages: need (name, episodes > 0) pairs, got {stages!r}")
+        if not stages or any(int(n) <= 0 for _, n in stages):
+            raise ValueError(f"stages: need (name, episodes > 0) pairs, got {stages!r}")
         self.stages, self.difficulty, self.stage = [(str(a), int(n)) for a, n in stages], difficulty, 0
         self.ends = np.cumsum([n for _, n in self.stages])
 
@@ -63,23 +67,27 @@ class Curriculum(Callback):
         k = max(1, int(np.ceil(n*(stage + 1)/len(self.stages))))
         return torch.as_tensor(np.sort(self.difficulty['start'].to_numpy()[:k]))
 
-    def _apply(self):
-        self.trainer.env.set_start_pool(self.pool(self.stage).to(self.trainer.env.device))
-        self.trainer.metrics.update(curriculum_stage=self.stage)
-
-    def before_fit(self):
-        if self.difficulty is None: self.difficulty = day_difficulty(self.trainer.market, 'train')
-        self.stage = self.stage_for(self.trainer.episodes)
-        self._apply()
-
-    def after_rollout(self):
-        s = self.stage_for(self.trainer.episodes)
-        if s != self.stage: self.stage = s; self._apply()
-
     @property
     def name(self)->str: return self.stages[self.stage][0]
     def state_dict(self)->dict: return dict(stage=self.stage)
     def load_state_dict(self, d:dict): self.stage = int(d['stage'])
+
+# %% ../nbs/15_curriculum.ipynb #b47d10f9
+@patch
+def _apply(self:Curriculum):
+    self.trainer.env.set_start_pool(self.pool(self.stage).to(self.trainer.env.device))
+    self.trainer.metrics.update(curriculum_stage=self.stage)
+
+@patch
+def before_fit(self:Curriculum):
+    if self.difficulty is None: self.difficulty = day_difficulty(self.trainer.market, 'train')
+    self.stage = self.stage_for(self.trainer.episodes)
+    self._apply()
+
+@patch
+def after_rollout(self:Curriculum):
+    s = self.stage_for(self.trainer.episodes)
+    if s != self.stage: self.stage = s; self._apply()
 
 # %% ../nbs/15_curriculum.ipynb #dc899df4
 def combine_probs(p:torch.Tensor, # [M, N, A, n] member probabilities
@@ -93,6 +101,18 @@ def combine_probs(p:torch.Tensor, # [M, N, A, n] member probabilities
         return (votes + mean/(p.shape[0] + 1)).argmax(-1)     # mean < 1 vote: it only breaks ties
     raise ValueError(f"mode must be 'mean' or 'vote', got {mode!r}")
 
+# %% ../nbs/15_curriculum.ipynb #383c7f68
+def _gate_votes(systems, obs, s_out, t_logits, prev, target, env):
+    "Every member's gate on the ensemble's `target`: approvals [M, N] and gate features [M, N, F]."
+    votes, feats = [], []
+    for i, (m, (sl, _), tl) in enumerate(zip(systems, s_out, t_logits)):
+        probs = m.policy._dist(sl, tl)[1]
+        _, _, base = m.value(obs, probs, prev[i])
+        g = m.gate(gate_input(base, target.float(), env.position.float()))
+        votes.append(g['approve']); feats.append(g['features'])
+    return torch.stack(votes), torch.stack(feats)
+
+# %% ../nbs/15_curriculum.ipynb #3c374686
 def ensemble_policy(systems:list, # trained `MarlSystem`s (eval mode), same config
                     mode:str='vote', # 'vote' or 'mean'
                    ):
@@ -112,18 +132,15 @@ def ensemble_policy(systems:list, # trained `MarlSystem`s (eval mode), same conf
         t_logits = [m.policy._tactical(obs, s_act, h) for m, (_, h) in zip(systems, s_out)]
         tp = torch.stack([l.softmax(-1) for l in t_logits])                                     # [M, N, 4, nt]
         actions = torch.cat([s_act, combine_probs(tp, mode)], 1)                                 # [N, 8]
-        own = torch.cat([torch.where(obs['strategic_active'][None, :, None], sp.argmax(-1), env.held[None]), tp.argmax(-1)], 2)  # [M, N, 8]
+        own = torch.cat([torch.where(obs['strategic_active'][None, :, None], sp.argmax(-1), env.held[None]),
+                         tp.argmax(-1)], 2)                                                       # [M, N, 8]
         state['n'] += own[0].numel(); state['disagree'] += int((own != own[:1]).any(0).sum())
-        conf = torch.cat([sp.mean(0).gather(-1, actions[:, :4, None]), tp.mean(0).gather(-1, actions[:, 4:, None])], 1)[..., 0]
-        target = consensus_aggregate(actions[:, :4], actions[:, 4:], env.cfg, conf).clamp(-env.cfg.max_position, env.cfg.max_position)
-        votes, feats = [], []
-        for i, (m, (sl, _), tl) in enumerate(zip(systems, s_out, t_logits)):
-            probs = m.policy._dist(sl, tl)[1]
-            _, _, base = m.value(obs, probs, prev[i])
-            g = m.gate(gate_input(base, target.float(), env.position.float()))
-            votes.append(g['approve']); feats.append(g['features'])
-        state['gate'] = torch.stack(feats)
-        approve = (torch.stack(votes).float().mean(0) >= 0.5) | ((target - env.position).abs() <= 1e-9)
+        conf = torch.cat([sp.mean(0).gather(-1, actions[:, :4, None]),
+                          tp.mean(0).gather(-1, actions[:, 4:, None])], 1)[..., 0]
+        mp = env.cfg.max_position
+        target = consensus_aggregate(actions[:, :4], actions[:, 4:], env.cfg, conf).clamp(-mp, mp)
+        votes, state['gate'] = _gate_votes(systems, obs, s_out, t_logits, prev, target, env)
+        approve = (votes.float().mean(0) >= 0.5) | ((target - env.position).abs() <= 1e-9)
         return actions, conf, approve
     policy.reset = lambda env=None: state.update(gate=None)
     policy.stats = state

@@ -14,8 +14,10 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 from .checkpoint import CheckpointManager, RunLock
 from .session import in_colab
-from .trainer import Callback, CancelFit, Checkpoint, GracefulStop, JSONLLogger, Trainer
-from .trainer import store_for, open_run, resume_state, save_run_config
+from .store import store_for
+from .checkpoint import open_run, resume_state, save_run_config
+from .callback import Callback, CancelFit, Checkpoint, GracefulStop, JSONLLogger
+from .trainer import Trainer
 from .system import Market
 
 # %% auto #0
@@ -29,7 +31,8 @@ def memory_gb(device)->float:
     if d.type == 'cuda': return torch.cuda.memory_allocated(d)/2**30
     try: import resource
     except ImportError: return None   # Windows
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/(2**30 if sys.platform == 'darwin' else 2**20)   # bytes on macOS, KiB on Linux
+    # ru_maxrss: bytes on macOS, KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/(2**30 if sys.platform == 'darwin' else 2**20)
 
 # %% ../nbs/19_dashboard.ipynb #ef49e185
 LR_GROUPS = ('strategic', 'tactical', 'critic')
@@ -37,7 +40,7 @@ LR_GROUPS = ('strategic', 'tactical', 'critic')
 class TrainingControl(Callback):
     "Pause, stop, checkpoint-now and live hyper-parameter changes, handed to the training thread at update boundaries."
     order = 100
-    def __init__(self, on_event=None, # called as on_event(name) in the training thread: 'update', 'paused', 'validated', 'fit_end'
+    def __init__(self, on_event=None, # called in the training thread: on_event('update'|'paused'|'validated'|'fit_end')
                  equity_curve:bool=True, # keep the latest validation backtest's equity curve for the chart
                 ):
         self.on_event, self.equity_curve = on_event, equity_curve
@@ -52,49 +55,55 @@ class TrainingControl(Callback):
         known = [f'lr_{g}' for g in LR_GROUPS] + ['entropy_coef']
         for k, v in changes.items():
             if k not in known: raise KeyError(f"unknown setting {k!r} (have {known})")
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0): raise ValueError(f"{k}: need a finite number >= 0, got {v!r}")
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
+                raise ValueError(f"{k}: need a finite number >= 0, got {v!r}")
         with self._lock: self._pending.update({k: float(v) for k, v in changes.items()})
 
     def _event(self, name:str):
         if self.on_event is not None: self.on_event(name)
 
-    def state_dict(self): return dict(entropy_coef=float(self.trainer.cfg.trainer.entropy_coef))   # a live change survives a resume
-    def load_state_dict(self, d): self.trainer.cfg.trainer.entropy_coef = d['entropy_coef']
+    # files from before the knobs
+    def load_state_dict(self, d): self.trainer.set_knob('entropy_coef', d['entropy_coef'])
     def after_rollout(self): self.trainer.metrics['memory_gb'] = memory_gb(self.trainer.device)
     def before_update(self):
         tr = self.trainer
         with self._lock: pending, self._pending = self._pending, {}
         for k, v in pending.items():
-            if k == 'entropy_coef': tr.cfg.trainer.entropy_coef = v
+            if k == 'entropy_coef': tr.set_knob('entropy_coef', v)   # the trainer's live setting, not the run config
             else: tr.set_lr(k[3:], v)
-        tr.metrics['entropy_coef'] = tr.cfg.trainer.entropy_coef   # the coefficient this update's loss uses
 
-    def after_validate(self):
-        tr = self.trainer
-        self.validations.append((tr.update, tr.metrics.get('val_sharpe', float('nan'))))
-        if not self.equity_curve: return
-        v = tr.last_validation   # the backtest `Trainer.validate` just ran: its per-bar equity
-        self.equity = (v['update'], v['frame']['equity'])
-        self._event('validated')
+# %% ../nbs/19_dashboard.ipynb #3e6cb28e
+@patch
+def after_validate(self:TrainingControl):
+    tr = self.trainer
+    self.validations.append((tr.update, tr.metrics.get('val_sharpe', float('nan'))))
+    if not self.equity_curve: return
+    v = tr.last_validation   # the backtest `Trainer.validate` just ran: its per-bar equity
+    self.equity = (v['update'], v['frame']['equity'])
+    self._event('validated')
 
-    def checkpoint(self):
-        "Write a versioned checkpoint now (training thread only)."
-        ck = next((c for c in self.trainer.cbs if isinstance(c, Checkpoint)), None)
-        if ck is None: raise RuntimeError("checkpoint now: the trainer has no Checkpoint callback")
-        ck.save(versioned=True)
-        self.checkpoints.append(self.trainer.update)
+@patch
+def checkpoint(self:TrainingControl):
+    "Write a versioned checkpoint now (training thread only)."
+    ck = next((c for c in self.trainer.cbs if isinstance(c, Checkpoint)), None)
+    if ck is None: raise RuntimeError("checkpoint now: the trainer has no Checkpoint callback")
+    ck.save(versioned=True)
+    self.checkpoints.append(self.trainer.update)
 
-    def after_update(self):
-        if self.checkpoint_requested.is_set(): self.checkpoint(); self.checkpoint_requested.clear()
-        self._event('update')
-        if not self.running.is_set() and not self.stop_requested.is_set():
-            self.paused.set(); self._event('paused')
-            while not self.running.wait(0.1):   # an idle thread: a checkpoint can be written while paused
-                if self.checkpoint_requested.is_set(): self.checkpoint(); self.checkpoint_requested.clear(); self._event('paused')
-            self.paused.clear()
-        if self.stop_requested.is_set(): raise CancelFit('stopped from the dashboard')
+@patch
+def after_update(self:TrainingControl):
+    if self.checkpoint_requested.is_set(): self.checkpoint(); self.checkpoint_requested.clear()
+    self._event('update')
+    if not self.running.is_set() and not self.stop_requested.is_set():
+        self.paused.set(); self._event('paused')
+        while not self.running.wait(0.1):   # an idle thread: a checkpoint can be written while paused
+            if self.checkpoint_requested.is_set():
+                self.checkpoint(); self.checkpoint_requested.clear(); self._event('paused')
+        self.paused.clear()
+    if self.stop_requested.is_set(): raise CancelFit('stopped from the dashboard')
 
-    def after_fit(self): self._event('fit_end')
+@patch
+def after_fit(self:TrainingControl): self._event('fit_end')
 
 # %% ../nbs/19_dashboard.ipynb #145efa62
 PANELS = (('reward per group (mean per step)', ('reward_strategic', 'reward_tactical')),
@@ -115,9 +124,10 @@ def metrics_figure(history:list, # the trainer's per-update metrics dicts
                    validations=(), # (update, val_sharpe) pairs
                    max_points:int=1000, # per series
                   )->go.Figure:
-    "A grid of line charts, one panel per entry of `PANELS`; always the same traces, so a `FigureWidget` can be updated in place."
+    "A line chart per entry of `PANELS`, always with the same traces, so a `FigureWidget` can be updated in place."
     rows = math.ceil(len(PANELS)/3)
-    fig = make_subplots(rows=rows, cols=3, subplot_titles=[t for t, _ in PANELS], horizontal_spacing=0.07, vertical_spacing=0.12)
+    fig = make_subplots(rows=rows, cols=3, subplot_titles=[t for t, _ in PANELS], horizontal_spacing=0.07,
+                        vertical_spacing=0.12)
     idx = _thin(len(history), max_points)
     xs = [history[i].get('update', i + 1) for i in idx]
     for p, (title, keys) in enumerate(PANELS):
@@ -133,7 +143,8 @@ def metrics_figure(history:list, # the trainer's per-update metrics dicts
     fig.update_annotations(font_size=12)
     return fig
 
-def equity_figure(equity=None, # (update, pd.Series of equity over the validation bars), or None before the first validation
+# %% ../nbs/19_dashboard.ipynb #79ad61f0
+def equity_figure(equity=None, # (update, pd.Series of validation equity by bar), or None before the first validation
                   max_points:int=2000,
                  )->go.Figure:
     "The latest validation equity curve (after costs)."
@@ -142,10 +153,11 @@ def equity_figure(equity=None, # (update, pd.Series of equity over the validatio
     if equity is not None:
         u, s = equity
         idx = _thin(len(s), max_points)
-        fig.data[0].x, fig.data[0].y = [str(t) for t in s.index[idx]], s.to_numpy()[idx].tolist()   # lists: plain JSON for any plotly.js
+        # lists: plain JSON for any plotly.js
+        fig.data[0].x, fig.data[0].y = [str(t) for t in s.index[idx]], s.to_numpy()[idx].tolist()
         title = f'validation equity curve after update {u} (after costs; final {s.iloc[-1]:.4f})'
-    fig.update_layout(title=dict(text=title, font_size=13), height=280, margin=dict(l=40, r=20, t=40, b=30), template='plotly_white',
-                      uirevision='keep')
+    fig.update_layout(title=dict(text=title, font_size=13), height=280, margin=dict(l=40, r=20, t=40, b=30),
+                      template='plotly_white', uirevision='keep')
     return fig
 
 # %% ../nbs/19_dashboard.ipynb #a2db5270
@@ -161,15 +173,19 @@ def resolve_charts(mode:str)->str:
     if mode not in CHART_MODES: raise ValueError(f"charts: expected one of {CHART_MODES}, got {mode!r}")
     if mode == 'auto': return 'figurewidget' if not in_colab() and figurewidget_works() else 'static'
     if mode == 'figurewidget' and not figurewidget_works():
-        raise ValueError("charts='figurewidget': plotly's FigureWidget cannot be built here (install anywidget); use charts='static'")
+        raise ValueError("charts='figurewidget': plotly's FigureWidget cannot be built here (install anywidget); "
+                         "use charts='static'")
     return mode
 
 def figure_output(fig:go.Figure)->dict:
-    "A display_data output for an `Output` widget: plotly's mimetype (JupyterLab) and HTML loading plotly.js from its CDN."
+    "An `Output` widget's display_data: plotly's mimetype (JupyterLab) and HTML loading plotly.js from its CDN."
     return dict(output_type='display_data', metadata={},
-                data={'application/vnd.plotly.v1+json': json.loads(pio.to_json(fig, validate=False)) | dict(config={'displaylogo': False}),
-                      'text/html': pio.to_html(fig, include_plotlyjs='cdn', full_html=False), 'text/plain': f'<{len(fig.data)}-trace plotly figure>'})
+                data={'application/vnd.plotly.v1+json':
+                          json.loads(pio.to_json(fig, validate=False)) | dict(config={'displaylogo': False}),
+                      'text/html': pio.to_html(fig, include_plotlyjs='cdn', full_html=False),
+                      'text/plain': f'<{len(fig.data)}-trace plotly figure>'})
 
+# %% ../nbs/19_dashboard.ipynb #0e0067df
 class LiveChart:
     "A figure shown as a `FigureWidget` updated in place, or as static redraws in an `Output` widget."
     def __init__(self, fig:go.Figure, mode:str='auto'):
@@ -196,14 +212,15 @@ class TrainingDashboard:
                  session=None, # anything with `time_left` (seconds), e.g. a `ColabSession`
                  charts:str='auto', # 'auto', 'figurewidget' or 'static' (a redrawn figure; works everywhere)
                  refresh_s:float=1.0, # the training thread updates the widgets at most this often
-                 static_every_s:float=3.0, # static charts are redrawn at most this often (a full redraw costs the browser more)
+                 static_every_s:float=3.0, # static charts: at most this often (a full redraw costs the browser more)
                  equity_curve:bool=True, # chart the latest validation backtest's equity curve
                 ):
         if refresh_s <= 0: raise ValueError(f"refresh_s: must be > 0, got {refresh_s}")
         self.trainer, self.session, self.refresh_s, self.static_every_s = trainer, session, refresh_s, static_every_s
         self.n_updates = n_updates or trainer.cfg.trainer.max_updates
         if not any(isinstance(c, Checkpoint) for c in trainer.cbs):
-            if trainer.run_dir is None: raise ValueError("TrainingDashboard: the trainer needs a run_dir (checkpoints are written there)")
+            if trainer.run_dir is None:
+                raise ValueError("TrainingDashboard: the trainer needs a run_dir (checkpoints are written there)")
             self._add_callback(Checkpoint())
         self.control = TrainingControl(self._on_event, equity_curve)
         self._add_callback(self.control)
@@ -215,55 +232,60 @@ class TrainingDashboard:
         cb.trainer = self.trainer
         self.trainer.cbs = sorted(self.trainer.cbs + [cb], key=lambda c: c.order)
 
-    def _build(self, charts:str):
-        tr, W = self.trainer, widgets
-        self.buttons = {n: W.Button(description=n, layout=W.Layout(width='auto')) for n in ('Start', 'Pause', 'Resume', 'Stop', 'Checkpoint now')}
-        for n, f in (('Start', self.start), ('Pause', self.pause), ('Resume', self.resume), ('Stop', lambda: self.stop(wait=False)),
-                     ('Checkpoint now', self.checkpoint_now)):
-            self.buttons[n].on_click(lambda b, f=f: f())
-        self.buttons['Stop'].button_style, self.buttons['Start'].button_style = 'danger', 'success'
-        st = {'description_width': 'initial'}
-        self.lr = {}
-        for g, lr in zip([p['name'] for p in tr.opt.param_groups], tr.base_lrs):
-            s = W.FloatLogSlider(value=lr, base=10, min=-6, max=-1, step=0.1, description=f'lr {g}', readout_format='.1e',
-                                 continuous_update=False, style=st, layout=W.Layout(width='300px'))
-            s.observe(lambda ch, g=g: self.control.request(**{f'lr_{g}': ch['new']}), names='value')
-            self.lr[g] = s
-        self.entropy = W.BoundedFloatText(value=tr.cfg.trainer.entropy_coef, min=0.0, max=1.0, step=0.001, description='entropy coef',
-                                          style=st, layout=W.Layout(width='180px'))
-        self.entropy.observe(lambda ch: self.control.request(entropy_coef=ch['new']), names='value')
-        self.progress = W.IntProgress(value=tr.update, min=0, max=self.n_updates, layout=W.Layout(width='50%'))
-        self.progress_text, self.status = W.HTML(), W.HTML()
-        self.charts = W.ToggleButtons(options=['figurewidget', 'static'], description='charts', style=st)
-        self.chart_box = W.VBox()
-        self._make_charts(charts)
-        self.charts.observe(self._charts_toggled, names='value')
-        title = W.HTML(f"<b>MARL training</b> &nbsp; <code>{html.escape(str(tr.run_dir))}</code> &nbsp; device {tr.device}")
-        self.widget = W.VBox([title, W.HBox(list(self.buttons.values())), W.HBox([*self.lr.values(), self.entropy]),
-                              W.HBox([self.progress, self.progress_text]), self.status, self.charts, self.chart_box])
-        self.refresh()
+# %% ../nbs/19_dashboard.ipynb #23d03102
+@patch
+def _build(self:TrainingDashboard, charts:str):
+    tr, W = self.trainer, widgets
+    self.buttons = {n: W.Button(description=n, layout=W.Layout(width='auto'))
+                    for n in ('Start', 'Pause', 'Resume', 'Stop', 'Checkpoint now')}
+    for n, f in (('Start', self.start), ('Pause', self.pause), ('Resume', self.resume),
+                 ('Stop', lambda: self.stop(wait=False)), ('Checkpoint now', self.checkpoint_now)):
+        self.buttons[n].on_click(lambda b, f=f: f())
+    self.buttons['Stop'].button_style, self.buttons['Start'].button_style = 'danger', 'success'
+    st = {'description_width': 'initial'}
+    self.lr = {}
+    for g, lr in zip([p['name'] for p in tr.opt.param_groups], tr.base_lrs):
+        s = W.FloatLogSlider(value=lr, base=10, min=-6, max=-1, step=0.1, description=f'lr {g}',
+                             readout_format='.1e', continuous_update=False, style=st, layout=W.Layout(width='300px'))
+        s.observe(lambda ch, g=g: self.control.request(**{f'lr_{g}': ch['new']}), names='value')
+        self.lr[g] = s
+    self.entropy = W.BoundedFloatText(value=tr.entropy_coef, min=0.0, max=1.0, step=0.001,
+                                      description='entropy coef', style=st, layout=W.Layout(width='180px'))
+    self.entropy.observe(lambda ch: self.control.request(entropy_coef=ch['new']), names='value')
+    self.progress = W.IntProgress(value=tr.update, min=0, max=self.n_updates, layout=W.Layout(width='50%'))
+    self.progress_text, self.status = W.HTML(), W.HTML()
+    self.charts = W.ToggleButtons(options=['figurewidget', 'static'], description='charts', style=st)
+    self.chart_box = W.VBox()
+    self._make_charts(charts)
+    self.charts.observe(self._charts_toggled, names='value')
+    title = W.HTML(f"<b>MARL training</b> &nbsp; <code>{html.escape(str(tr.run_dir))}</code> "
+                   f"&nbsp; device {tr.device}")
+    self.widget = W.VBox([title, W.HBox(list(self.buttons.values())), W.HBox([*self.lr.values(), self.entropy]),
+                          W.HBox([self.progress, self.progress_text]), self.status, self.charts, self.chart_box])
+    self.refresh()
 
-    def _make_charts(self, mode:str):
-        with self._lock:
-            self.mode = resolve_charts(mode)
-            self.metrics_chart = LiveChart(metrics_figure([]), self.mode)
-            self.equity_chart = LiveChart(equity_figure(), self.mode)
-            self.chart_box.children = (self.metrics_chart.widget, self.equity_chart.widget)
-            self.chart_s = self.refresh_s if self.mode == 'figurewidget' else max(self.refresh_s, self.static_every_s)
-            self._drawn, self._chart_last = None, 0.0
-        if self.charts.value != self.mode: self.charts.value = self.mode
+# %% ../nbs/19_dashboard.ipynb #7878cdba
+@patch
+def _make_charts(self:TrainingDashboard, mode:str):
+    with self._lock:
+        self.mode = resolve_charts(mode)
+        self.metrics_chart = LiveChart(metrics_figure([]), self.mode)
+        self.equity_chart = LiveChart(equity_figure(), self.mode)
+        self.chart_box.children = (self.metrics_chart.widget, self.equity_chart.widget)
+        self.chart_s = self.refresh_s if self.mode == 'figurewidget' else max(self.refresh_s, self.static_every_s)
+        self._drawn, self._chart_last = None, 0.0
+    if self.charts.value != self.mode: self.charts.value = self.mode
 
-    def set_charts(self, mode:str):
-        "Switch between 'figurewidget' and 'static' charts (e.g. when the FigureWidget renders blank)."
-        if mode != getattr(self, 'mode', None): self._make_charts(mode); self.refresh()
+@patch
+def _charts_toggled(self:TrainingDashboard, ch):
+    try: self.set_charts(ch['new'])
+    except ValueError as e:
+        self.status.value = f"<b style='color:#b00'>{html.escape(str(e))}</b>"; self.charts.value = self.mode
 
-    def _charts_toggled(self, ch):
-        try: self.set_charts(ch['new'])
-        except ValueError as e: self.status.value = f"<b style='color:#b00'>{html.escape(str(e))}</b>"; self.charts.value = self.mode
-
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget)
+@patch
+def _ipython_display_(self:TrainingDashboard):
+    from IPython.display import display
+    display(self.widget)
 
 # %% ../nbs/19_dashboard.ipynb #623bb234
 @patch(as_prop=True)
@@ -286,9 +308,10 @@ def start(self:TrainingDashboard, n_updates:int=None # updates planned in total 
 @patch
 def _train(self:TrainingDashboard):
     try: self.trainer.fit(self.n_updates)
-    except BaseException as e: self.error = e   # shown in the status line; `Checkpoint` saves nothing for a crashed update
+    except BaseException as e: self.error = e   # shown in the status line; `Checkpoint` skips a crashed update
     finally: self._run_lock.release(); self.refresh(force=True, ended=True)
 
+# %% ../nbs/19_dashboard.ipynb #abb48048
 @patch
 def pause(self:TrainingDashboard):
     "Pause after the current update (the thread waits; a checkpoint can still be written)."
@@ -314,17 +337,6 @@ def checkpoint_now(self:TrainingDashboard):
     "Write a versioned checkpoint at the end of the current update (at once while paused)."
     if self.running: self.control.checkpoint_requested.set(); self.refresh()
 
-@patch
-def set_lr(self:TrainingDashboard, group:str, lr:float):
-    "Set a group's base learning rate through its slider (applied at the next update)."
-    if group not in self.lr: raise KeyError(f"no parameter group {group!r} (have {list(self.lr)})")
-    self.lr[group].value = lr
-
-@patch
-def set_entropy_coef(self:TrainingDashboard, v:float):
-    "Set the entropy coefficient through its field (applied at the next update)."
-    self.entropy.value = v
-
 # %% ../nbs/19_dashboard.ipynb #a2dd6c09
 @patch
 def _on_event(self:TrainingDashboard, name:str):
@@ -333,7 +345,8 @@ def _on_event(self:TrainingDashboard, name:str):
 @patch
 def _state(self:TrainingDashboard, ended:bool)->str:
     c = self.control
-    if self.error is not None: return f"<b style='color:#b00'>crashed</b>: {type(self.error).__name__}: {html.escape(str(self.error))}"
+    if self.error is not None:
+        return f"<b style='color:#b00'>crashed</b>: {type(self.error).__name__}: {html.escape(str(self.error))}"
     if ended or not self.running: return 'stopped' if self.trainer.update < self.n_updates else 'finished'
     if c.stop_requested.is_set(): return 'stopping after the current update'
     if c.paused.is_set(): return '<b>paused</b>'
@@ -346,14 +359,17 @@ def status_text(self:TrainingDashboard, ended:bool=False)->str:
     tr, c = self.trainer, self.control
     ck = next((x for x in tr.cbs if isinstance(x, Checkpoint)), None)
     last = ck.manager.folder/'last.pt' if ck is not None and ck.manager is not None else None
-    try: when = time.strftime('%H:%M:%S', time.localtime(last.stat().st_mtime)) if last is not None and ck.saved_at >= 0 else None
+    try: when = (time.strftime('%H:%M:%S', time.localtime(last.stat().st_mtime))
+                 if last is not None and ck.saved_at >= 0 else None)
     except OSError: when = None
-    ckpt = f"last checkpoint: update {ck.saved_at} &rarr; <code>{html.escape(str(last))}</code> at {when}" if when else 'no checkpoint yet'
+    ckpt = (f"last checkpoint: update {ck.saved_at} &rarr; <code>{html.escape(str(last))}</code> at {when}" if when
+            else 'no checkpoint yet')
     if c.checkpoint_requested.is_set(): ckpt += ' (checkpoint requested)'
     tl = getattr(self.session, 'time_left', None) if self.session is not None else None
     sess = f"session: {_hms(tl)} left" if tl is not None else 'no session deadline'
     return f"{self._state(ended)} &nbsp;|&nbsp; {ckpt} &nbsp;|&nbsp; {sess}"
 
+# %% ../nbs/19_dashboard.ipynb #7201c0c6
 @patch
 def refresh(self:TrainingDashboard, force:bool=True, # False: skip when the last redraw is younger than `refresh_s`
             ended:bool=False):
@@ -366,7 +382,8 @@ def refresh(self:TrainingDashboard, force:bool=True, # False: skip when the last
         self.progress.max, self.progress.value = n, min(done, n)
         rate = (now - self._t0)/(done - self._u0) if self._t0 and done > self._u0 else None
         eta = _hms(rate*(n - done)) if rate else '?'
-        self.progress_text.value = f"&nbsp; {done}/{n} updates &nbsp; {f'{rate:.2f} s/update' if rate else ''} &nbsp; ETA {eta}"
+        self.progress_text.value = (f"&nbsp; {done}/{n} updates &nbsp; {f'{rate:.2f} s/update' if rate else ''} "
+                                    f"&nbsp; ETA {eta}")
         self.status.value = self.status_text(ended)
         if force or now - self._chart_last >= self.chart_s: self._draw_charts(now)
     self._buttons(ended)
@@ -388,6 +405,23 @@ def _buttons(self:TrainingDashboard, ended:bool=False):
     b['Start'].disabled = run or self.trainer.update >= self.n_updates
     b['Pause'].disabled, b['Resume'].disabled = not run or paused, not paused
     b['Stop'].disabled = b['Checkpoint now'].disabled = not run
+
+# %% ../nbs/19_dashboard.ipynb #d9bef45e
+@patch
+def set_lr(self:TrainingDashboard, group:str, lr:float):
+    "Set a group's base learning rate through its slider (applied at the next update)."
+    if group not in self.lr: raise KeyError(f"no parameter group {group!r} (have {list(self.lr)})")
+    self.lr[group].value = lr
+
+@patch
+def set_entropy_coef(self:TrainingDashboard, v:float):
+    "Set the entropy coefficient through its field (applied at the next update)."
+    self.entropy.value = v
+
+@patch
+def set_charts(self:TrainingDashboard, mode:str):
+    "Switch between 'figurewidget' and 'static' charts (e.g. when the FigureWidget renders blank)."
+    if mode != getattr(self, 'mode', None): self._make_charts(mode); self.refresh()
 
 # %% ../nbs/19_dashboard.ipynb #6b0d7add
 @patch
@@ -422,10 +456,7 @@ def from_config(cls:TrainingDashboard, cfg, # resolved config
         tr = Trainer(cfg, market, run_dir, [JSONLLogger(), ck, GracefulStop(session), *cbs])
         if resume:
             _, state = resume_state(ck.manager, run_dir, cfg)
-            if state is not None:
-                tr.load_state_dict(state)   # base learning rates included; the control keeps a live entropy coefficient
-                ctl = state['callbacks'].get('TrainingControl', {})
-                tr.cfg.trainer.entropy_coef = ctl.get('entropy_coef', cfg.trainer.entropy_coef)
+            if state is not None: tr.load_state_dict(state)   # the live settings (learning rates, entropy) included
         save_run_config(cfg, run_dir, tr.update)
     finally: lock.release()   # `start` holds it again while training runs
     return cls(tr, session=session, **kwargs)

@@ -19,9 +19,10 @@ __all__ = ['OHLCV', 'SAMPLES', 'ns', 'DataError', 'DataWarning', 'sample_path', 
 OHLCV = ['open', 'high', 'low', 'close', 'volume']
 
 def ns(idx:pd.DatetimeIndex)->np.ndarray:
-    "Timestamps as int64 nanoseconds since the epoch, whatever the index's resolution (pandas 3 defaults to microseconds)."
+    "Timestamps as int64 nanoseconds since the epoch, whatever the index's unit (pandas 3 defaults to microseconds)."
     return pd.DatetimeIndex(idx).as_unit('ns').asi8
 
+# %% ../nbs/01_data.ipynb #f9739f6a
 class DataError(ValueError):
     "Bad market data; the message names the file, row or timestamp."
 
@@ -43,11 +44,14 @@ _ALIASES = {'o': 'open', 'h': 'high', 'l': 'low', 'c': 'close', 'v': 'volume', '
 def _read_hdf5(path:Path)->pd.DataFrame:
     import h5py
     with h5py.File(path, 'r') as f:
-        if 'tactical' in f and 'ohlcv' in f['tactical']: raise DataError(f"{path}: this is a MarketStore; open it with MarketStore, not load_bars")
+        if 'tactical' in f and 'ohlcv' in f['tactical']:
+            raise DataError(f"{path}: this is a MarketStore; open it with MarketStore, not load_bars")
         cols = {k: f[k][()] for k in f if isinstance(f[k], h5py.Dataset) and f[k].ndim == 1}
     if cols: return pd.DataFrame({k: (v.astype(str) if v.dtype.kind in 'SO' else v) for k, v in cols.items()})
     try: return pd.read_hdf(path)
-    except ImportError: raise DataError(f"{path}: no 1-D column datasets found, and reading a pandas HDFStore needs PyTables (pip install tables)") from None
+    except ImportError:
+        raise DataError(f"{path}: no 1-D column datasets found, and reading a pandas HDFStore needs PyTables "
+                        "(pip install tables)") from None
 
 def read_table(path)->pd.DataFrame:
     "Read a CSV, Parquet or HDF5 file into a DataFrame, with a clear error for anything else."
@@ -64,7 +68,8 @@ def read_table(path)->pd.DataFrame:
     raise DataError(f"{path}: unknown file type {suf!r} (expected .csv, .parquet or .h5)")
 
 # %% ../nbs/01_data.ipynb #76c084b1
-_FORMATS = ['ISO8601', '%d.%m.%Y %H:%M:%S.%f', '%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d/%m/%Y %H:%M:%S', '%m/%d/%Y %H:%M:%S']
+_FORMATS = ['ISO8601', '%d.%m.%Y %H:%M:%S.%f', '%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d/%m/%Y %H:%M:%S',
+            '%m/%d/%Y %H:%M:%S']
 
 def parse_timestamps(values, # column of stamps: strings, numbers or datetimes
                      tz:str='UTC', # timezone of naive stamps
@@ -97,17 +102,13 @@ def parse_timestamps(values, # column of stamps: strings, numbers or datetimes
 # %% ../nbs/01_data.ipynb #9512d478
 def _at(idx, i): return f"{idx[i]} (row {i})"
 
-def validate_bars(bars:pd.DataFrame, # bars indexed by a DatetimeIndex
-                  min_bars:int=0, # fewer bars than this is an error (the longest window)
-                  where:str='', # file name for messages
-                  unique:bool=True, # refuse repeated timestamps (bars); False for ticks, which may share one
-                 )->pd.DataFrame:
-    "Raise `DataError` naming the first bad row; return `bars` unchanged when they are sound."
-    pre = f"{where}: " if where else ''
+def _check_index(bars:pd.DataFrame, pre:str, unique:bool):
+    "Raise `DataError` for a missing column, or an index that is not a sorted (and, if `unique`, unique) DatetimeIndex."
     missing = [c for c in OHLCV if c not in bars.columns]
     if missing: raise DataError(f"{pre}missing column(s) {missing}; found {list(bars.columns)}")
     idx = bars.index
-    if not isinstance(idx, pd.DatetimeIndex): raise DataError(f"{pre}bars need a DatetimeIndex, got {type(idx).__name__}")
+    if not isinstance(idx, pd.DatetimeIndex):
+        raise DataError(f"{pre}bars need a DatetimeIndex, got {type(idx).__name__}")
     if idx.hasnans: raise DataError(f"{pre}missing timestamp at row {int(np.argmax(idx.isna()))}")
     d = np.diff(ns(idx))
     if (d < 0).any():
@@ -116,6 +117,11 @@ def validate_bars(bars:pd.DataFrame, # bars indexed by a DatetimeIndex
     if unique and (d == 0).any():
         i = int(np.argmax(d == 0)) + 1
         raise DataError(f"{pre}duplicated timestamp {idx[i]} at rows {i-1} and {i}")
+
+# %% ../nbs/01_data.ipynb #e23597be
+def _check_values(bars:pd.DataFrame, pre:str):
+    "Raise `DataError` for a non-finite or non-positive price, a high/low not bounding the bar, or a negative volume."
+    idx = bars.index
     for c in OHLCV:
         try: v = bars[c].to_numpy(dtype=np.float64)
         except (TypeError, ValueError): raise DataError(f"{pre}column {c!r} is not numeric") from None
@@ -127,12 +133,28 @@ def validate_bars(bars:pd.DataFrame, # bars indexed by a DatetimeIndex
         if bad.any(): i = int(np.argmax(bad)); raise DataError(f"{pre}non-positive {name} {col[i]} at {_at(idx, i)}")
     for name, col in (('open', o), ('close', c)):
         bad = h < col
-        if bad.any(): i = int(np.argmax(bad)); raise DataError(f"{pre}high below {name} at {_at(idx, i)}: high={h[i]}, {name}={col[i]}")
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DataError(f"{pre}high below {name} at {_at(idx, i)}: high={h[i]}, {name}={col[i]}")
         bad = l > col
-        if bad.any(): i = int(np.argmax(bad)); raise DataError(f"{pre}low above {name} at {_at(idx, i)}: low={l[i]}, {name}={col[i]}")
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DataError(f"{pre}low above {name} at {_at(idx, i)}: low={l[i]}, {name}={col[i]}")
     bad = v < 0
     if bad.any(): i = int(np.argmax(bad)); raise DataError(f"{pre}negative volume {v[i]} at {_at(idx, i)}")
-    if len(bars) < min_bars: raise DataError(f"{pre}only {len(bars)} bars, fewer than the longest window ({min_bars} bars)")
+
+# %% ../nbs/01_data.ipynb #59948443
+def validate_bars(bars:pd.DataFrame, # bars indexed by a DatetimeIndex
+                  min_bars:int=0, # fewer bars than this is an error (the longest window)
+                  where:str='', # file name for messages
+                  unique:bool=True, # refuse repeated timestamps (bars); False for ticks, which may share one
+                 )->pd.DataFrame:
+    "Raise `DataError` naming the first bad row; return `bars` unchanged when they are sound."
+    pre = f"{where}: " if where else ''
+    _check_index(bars, pre, unique)
+    _check_values(bars, pre)
+    if len(bars) < min_bars:
+        raise DataError(f"{pre}only {len(bars)} bars, fewer than the longest window ({min_bars} bars)")
     return bars
 
 # %% ../nbs/01_data.ipynb #a41de82c
@@ -143,6 +165,7 @@ def bar_duration(idx:pd.DatetimeIndex)->pd.Timedelta:
     vals, counts = np.unique(d, return_counts=True)
     return pd.Timedelta(int(vals[np.argmax(counts)]), unit='ns')
 
+# %% ../nbs/01_data.ipynb #111d6c09
 def gap_report(idx:pd.DatetimeIndex, # bar timestamps
                freq=None, # expected spacing; inferred when None
               )->pd.DataFrame:
@@ -152,6 +175,7 @@ def gap_report(idx:pd.DatetimeIndex, # bar timestamps
     i = np.flatnonzero(d > 1.5*freq.value)
     return pd.DataFrame({'after': idx[i], 'before': idx[i + 1], 'missing_bars': (d[i] // freq.value - 1).astype(int)})
 
+# %% ../nbs/01_data.ipynb #36fefbeb
 def warn_gaps(idx, freq=None, where=''):
     "Emit one `DataWarning` summarising the gaps in `idx`, if any; return the report."
     g = gap_report(idx, freq)
@@ -175,12 +199,14 @@ def _find_timestamps(df:pd.DataFrame, tz, where):
         if name in df.columns: return parse_timestamps(df[name], tz, where), df.drop(columns=[name])
     if isinstance(df.index, pd.DatetimeIndex) or df.index.name is not None:
         return parse_timestamps(df.index.to_series(), tz, where), df.reset_index(drop=True)
-    raise DataError(f"{where + ': ' if where else ''}no timestamp column found (looked for {_TS_NAMES[:7]} and a datetime index); columns: {list(df.columns)}")
+    raise DataError(f"{where + ': ' if where else ''}no timestamp column found (looked for {_TS_NAMES[:7]} "
+                    f"and a datetime index); columns: {list(df.columns)}")
 
+# %% ../nbs/01_data.ipynb #58ef8da2
 def ticks_to_bars(ticks:pd.DataFrame, # ticks with `price` and `volume`, indexed by trade time
                   rule:str='1min', # bar length
                  )->pd.DataFrame:
-    "Aggregate trades into OHLCV bars stamped at their close; a bar [t, t+rule) closes at t+rule. The unfinished last bar is dropped."
+    "OHLCV bars of `ticks`, stamped at their close ([t, t+rule) closes at t+rule); the unfinished last bar is dropped."
     r = ticks.resample(rule, closed='left', label='right')
     bars = r['price'].ohlc()
     bars['volume'] = r['volume'].sum()
@@ -189,6 +215,7 @@ def ticks_to_bars(ticks:pd.DataFrame, # ticks with `price` and `volume`, indexed
     bars.index.name = 'timestamp'
     return bars.astype(float)
 
+# %% ../nbs/01_data.ipynb #06c3177f
 def load_bars(src, # file path or DataFrame of bars or ticks
               timestamp_label:str='start', # does an input stamp mark the bar's 'start' or 'end'?
               tz:str='UTC', # timezone of naive stamps
@@ -204,14 +231,16 @@ def load_bars(src, # file path or DataFrame of bars or ticks
     ts, df = _find_timestamps(df, tz, where)
     df.index = ts
     if 'price' in df.columns and not {'open', 'high', 'low', 'close'} & set(df.columns):
-        if 'volume' not in df.columns: raise DataError(f"{where}: tick data needs a 'volume' column; found {list(df.columns)}")
+        if 'volume' not in df.columns:
+            raise DataError(f"{where}: tick data needs a 'volume' column; found {list(df.columns)}")
         ohlc = df.assign(open=df.price, high=df.price, low=df.price, close=df.price)[OHLCV]
         validate_bars(ohlc, 0, where, unique=False)   # several trades in one timestamp are normal
         bars = ticks_to_bars(df, tick_rule)
     else:
         bars = validate_bars(df, 0, where)[OHLCV].astype(float)
         if timestamp_label == 'start': bars.index = bars.index + bar_duration(bars.index)
-        elif timestamp_label != 'end': raise DataError(f"timestamp_label must be 'start' or 'end', got {timestamp_label!r}")
+        elif timestamp_label != 'end':
+            raise DataError(f"timestamp_label must be 'start' or 'end', got {timestamp_label!r}")
     validate_bars(bars, min_bars, where)
     if warn_on_gaps and len(bars) > 2: warn_gaps(bars.index, where=where)
     return bars
@@ -242,13 +271,15 @@ def time_splits(idx:pd.DatetimeIndex, # close times of the tactical bars
     emb, n = pd.Timedelta(embargo), len(idx)
     if split_dates:
         b1, b2 = (pd.Timestamp(d) for d in split_dates)
-        if not idx[0] < b1 < b2 <= idx[-1]: raise DataError(f"split_dates {list(split_dates)} must be increasing and inside {idx[0]} .. {idx[-1]}")
+        if not idx[0] < b1 < b2 <= idx[-1]:
+            raise DataError(f"split_dates {list(split_dates)} must be increasing and inside {idx[0]} .. {idx[-1]}")
     else:
         b1, b2 = idx[int(n*train_frac)], idx[min(int(n*(train_frac + val_frac)), n - 1)]
     end = idx[-1] + pd.Timedelta(1, 'ns')
     splits = {'train': (idx[0], b1), 'validation': (b1 + emb, b2), 'test': (b2 + emb, end)}
     for k, (s, e) in splits.items():
-        if not (idx[(idx >= s) & (idx < e)].size): raise DataError(f"split {k!r} is empty: [{s}, {e}) holds no bars; use more data or change the fractions")
+        if not (idx[(idx >= s) & (idx < e)].size):
+            raise DataError(f"split {k!r} is empty: [{s}, {e}) holds no bars; use more data or change the fractions")
     return splits
 
 def walk_forward_folds(idx:pd.DatetimeIndex, # close times, of train and validation only (never the test split)
@@ -259,7 +290,8 @@ def walk_forward_folds(idx:pd.DatetimeIndex, # close times, of train and validat
     emb, edges = pd.Timedelta(embargo), np.linspace(0, len(idx), n_folds + 2).astype(int)
     if np.diff(edges).min() < 1: raise DataError(f"{len(idx)} bars are too few for {n_folds} folds")
     t = lambda i: idx[i] if i < len(idx) else idx[-1] + pd.Timedelta(1, 'ns')
-    return [{'train': (idx[0], t(edges[i + 1])), 'test': (t(edges[i + 1]) + emb, t(edges[i + 2]))} for i in range(n_folds)]
+    return [{'train': (idx[0], t(edges[i + 1])), 'test': (t(edges[i + 1]) + emb, t(edges[i + 2]))}
+            for i in range(n_folds)]
 
 def split_rows(idx:pd.DatetimeIndex, span)->tuple:
     "Row range [start, stop) of `idx` whose times fall in the half-open `span`."
@@ -267,7 +299,7 @@ def split_rows(idx:pd.DatetimeIndex, span)->tuple:
 
 # %% ../nbs/01_data.ipynb #e22c64b0
 def _ar1(noise:np.ndarray, phi:float)->np.ndarray:
-    "x[t] = phi*x[t-1] + noise[t], started from its stationary distribution, vectorised through pandas' exponential filter."
+    "x[t] = phi*x[t-1] + noise[t], from its stationary distribution, vectorised through pandas' exponential filter."
     if phi == 0: return noise
     x = noise/(1 - phi)
     x[0] = noise[0]/np.sqrt(1 - phi**2)   # the filter starts at x[0]: give it the stationary spread

@@ -21,6 +21,24 @@ def day_starts(env:MarketEnv)->torch.Tensor:
     first = env.day[rows] != env.day[rows - 1]
     return rows[first]
 
+# %% ../nbs/11_evaluate.ipynb #6ee00362
+def _run_days(env, obs, policy)->dict:
+    "Step every env row through one episode under `policy`; each record stacked as an array [D, L, ...]."
+    L, D = env.episode_len, env.n_envs
+    alive = torch.ones(D, dtype=torch.bool, device=env.device)
+    rec = {k: [] for k in ('t', 'ret', 'position', 'cost', 'alive', 'done', 'actions', 'approve')}
+    for _ in range(L):
+        actions, conf, approve = policy(obs, env)
+        t = env.t.clone()
+        obs, rew, done, info = env.step(actions, confidence=conf, approve=approve)
+        for k, v in (('t', t), ('ret', info['ret']), ('position', info['position']), ('cost', info['cost']),
+                     ('alive', alive.clone()), ('done', done), ('actions', info['actions']),
+                     ('approve', approve if approve is not None else torch.ones_like(alive))):
+            rec[k].append(v.detach().cpu())
+        alive &= ~done
+    return {k: torch.stack(v, 1).numpy() for k, v in rec.items() if v}      # [D, L, ...] in day order
+
+# %% ../nbs/11_evaluate.ipynb #668a8ee0
 def backtest(market, # a `Market`
              policy, # (obs, env) -> (actions, confidence, approve)
              split:str='validation', # split to walk
@@ -35,17 +53,7 @@ def backtest(market, # a `Market`
     obs = env.reset(starts=starts)
     if reset: reset(env)
     L, D = env.episode_len, len(starts)
-    alive = torch.ones(D, dtype=torch.bool, device=env.device)
-    rec = {k: [] for k in ('t', 'ret', 'position', 'cost', 'alive', 'done', 'actions', 'approve')}
-    for _ in range(L):
-        actions, conf, approve = policy(obs, env)
-        t = env.t.clone()
-        obs, rew, done, info = env.step(actions, confidence=conf, approve=approve)
-        for k, v in (('t', t), ('ret', info['ret']), ('position', info['position']), ('cost', info['cost']), ('alive', alive.clone()), ('done', done),
-                     ('actions', info['actions']), ('approve', approve if approve is not None else torch.ones_like(alive))):
-            rec[k].append(v.detach().cpu())
-        alive &= ~done
-    a = {k: torch.stack(v, 1).numpy() for k, v in rec.items() if v}      # [D, L, ...] in day order
+    a = _run_days(env, obs, policy)
     # a day with fewer bars than the episode (a weekend stub, an early close) ends at its last bar, flat: the exit is
     # charged there, and the next day's bars are left to the next day's episode
     dayof = env.day.cpu().numpy()
@@ -64,7 +72,8 @@ def backtest(market, # a `Market`
     acts = pd.DataFrame(a['actions'].reshape(-1, len(AGENTS))[keep], index=idx, columns=list(AGENTS))
     frame, acts = frame.sort_index(kind='stable'), acts.sort_index(kind='stable')
     first = frame['day'].ne(frame['day'].shift())                      # every day starts flat
-    frame['trade'] = frame['position'] - frame['position'].shift().where(~first, 0.0).fillna(0.0)   # position change on the bar
+    # position change on the bar
+    frame['trade'] = frame['position'] - frame['position'].shift().where(~first, 0.0).fillna(0.0)
     frame['equity'] = (1 + frame['ret']).cumprod()
     return dict(frame=frame, actions=acts, days=D, split=split)
 
@@ -73,15 +82,18 @@ def _fixed(env, strategic, tactical):
     a = torch.tensor(list(strategic) + [tactical]*4, device=env.device)
     return a.expand(env.n_envs, -1)
 
-def _long_strategic(env): return (2, 1, len(env.cfg.risk_levels) - 1, 2)   # risk-on, no bias, top budget, add: budget = max_position
+# risk-on, no bias, top budget, add: budget = max_position
+def _long_strategic(env): return (2, 1, len(env.cfg.risk_levels) - 1, 2)
 
 def flat_policy(obs, env): return _fixed(env, _long_strategic(env), 1), None, None
 def buy_and_hold_policy(obs, env): return _fixed(env, _long_strategic(env), 2), None, None
 
+# %% ../nbs/11_evaluate.ipynb #cd05db89
 def ma_crossover_policy(close:np.ndarray, fast:int=12, slow:int=48):
     "Long when the `fast`-bar mean close is above the `slow`-bar mean (both ending at the current bar), else short."
     c = pd.Series(close)
-    sig = torch.tensor(np.sign(c.rolling(fast).mean() - c.rolling(slow).mean()).fillna(0).to_numpy(), dtype=torch.long)
+    sig = torch.tensor(np.sign(c.rolling(fast).mean() - c.rolling(slow).mean()).fillna(0).to_numpy(),
+                       dtype=torch.long)
     def policy(obs, env):
         s = sig.to(env.device)[env.t] + 1                 # 0 short, 1 flat, 2 long
         a = _fixed(env, _long_strategic(env), 1).clone(); a[:, 4:] = s[:, None]
@@ -111,8 +123,10 @@ def system_policy(system, deterministic:bool=True):
     @torch.no_grad()
     def policy(obs, env):
         prev = state.get('gate')
-        if prev is None or prev.shape[0] != env.n_envs: prev = torch.zeros(env.n_envs, len(GATE_FEATURES), device=env.device)
-        d = system.decide(obs, env.held, env.position, torch.where(env.steps[:, None] == 0, 0.0, prev), deterministic=deterministic)
+        if prev is None or prev.shape[0] != env.n_envs:
+            prev = torch.zeros(env.n_envs, len(GATE_FEATURES), device=env.device)
+        d = system.decide(obs, env.held, env.position, torch.where(env.steps[:, None] == 0, 0.0, prev),
+                          deterministic=deterministic)
         state['gate'] = d['gate_features']
         return d['actions'], d['confidence'], d['approve']
     policy.reset = lambda env=None: state.clear()
@@ -121,37 +135,45 @@ def system_policy(system, deterministic:bool=True):
 # %% ../nbs/11_evaluate.ipynb #d021d8f3
 def baselines(market, seed:int=0)->dict:
     "The baseline policies for `market` (the oracle only when the market is synthetic)."
-    b = {'flat': flat_policy, 'buy_and_hold': buy_and_hold_policy, 'ma_crossover': ma_crossover_policy(market.close), 'random': random_policy(seed)}
+    b = {'flat': flat_policy, 'buy_and_hold': buy_and_hold_policy, 'ma_crossover': ma_crossover_policy(market.close),
+         'random': random_policy(seed)}
     if market.oracle is not None: b['oracle'] = oracle_policy(market.oracle)
     return b
 
+# %% ../nbs/11_evaluate.ipynb #b1af23a3
 def run_backtests(market, policies:dict, split:str='validation', device='cpu', seed:int=0)->dict:
     "Backtest every policy of `policies` (name -> policy) on `split`, each with the same seeded random stream."
     out = {}
     for name, pol in policies.items():
-        with torch.random.fork_rng(devices=[device] if torch.device(device).type == 'cuda' else []):   # seeded gate draws; the caller's RNG is untouched
+        # seeded gate draws; the caller's RNG is untouched
+        with torch.random.fork_rng(devices=[device] if torch.device(device).type == 'cuda' else []):
             torch.manual_seed(seed)
             out[name] = backtest(market, pol, split, device, reset=getattr(pol, 'reset', None))
     return out
 
+# %% ../nbs/11_evaluate.ipynb #bbd913a1
 def backtest_metrics(bt:dict, # a `backtest` result
                      periods_per_year:float=252, # trading days per year
                      n_trials:int=1, # trials behind the selection (deflated Sharpe)
                     )->dict:
-    "Every metric of one backtest: headline (daily) figures with PSR/DSR/CI, win rates, directional accuracy, turnover, exposure, gate, consensus."
+    "All metrics of a backtest: daily headline (PSR/DSR/CI), win rates, direction, turnover, exposure, gate, consensus."
     f, acts = bt['frame'], bt['actions']
     tr = trade_returns(f['ret'], f['position'], f['day'])
     a = torch.tensor(acts.to_numpy())
     return summary(f['ret'], periods_per_year, n_trials) | directional_accuracy(f['position'], f['bar_ret']) | dict(
-        win_rate_trades=float((tr > 0).mean()) if len(tr) else np.nan, n_trades=len(tr), win_rate_bars=win_rate_periods(f['ret']),
+        win_rate_trades=float((tr > 0).mean()) if len(tr) else np.nan, n_trades=len(tr),
+        win_rate_bars=win_rate_periods(f['ret']),
         turnover=float(f['trade'].abs().sum()/max(bt['days'], 1)), exposure=float((f['position'] != 0).mean()),
-        gate_approval=float(f['approve'].mean()), consensus_rate=float(consensus_rate(a[:, :4], a[:, 4:])) if len(a) else np.nan,
+        gate_approval=float(f['approve'].mean()),
+        consensus_rate=float(consensus_rate(a[:, :4], a[:, 4:])) if len(a) else np.nan,
         costs=float(f['cost'].sum()), bars=len(f))
 
+# %% ../nbs/11_evaluate.ipynb #f7c44948
 def evaluate(market, system=None, split:str='validation', device='cpu', seed:int=0, baselines_too:bool=True,
              n_trials:int=1, # trials behind the selection of `system`, for the deflated Sharpe
             )->pd.DataFrame:
-    "Every metric (daily Sharpe after costs with PSR/DSR, drawdown, returns, win rates, turnover...) of the system and the baselines on `split`."
-    pols = ({'marl': system_policy(system)} if system is not None else {}) | (baselines(market, seed) if baselines_too else {})
+    "Every metric (daily Sharpe after costs, PSR/DSR, drawdown, win rates...) of the system and baselines on `split`."
+    pols = (({'marl': system_policy(system)} if system is not None else {})
+            | (baselines(market, seed) if baselines_too else {}))
     bts = run_backtests(market, pols, split, device, seed)
     return pd.DataFrame({k: backtest_metrics(bt, market.cfg.data.days_per_year, n_trials) for k, bt in bts.items()}).T

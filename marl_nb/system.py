@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
+from fastcore.basics import patch
 from .config import Config, load_config
 from .store import MarketStore, prepare_store, warmup_problem
 from .data import DataError
@@ -38,7 +39,8 @@ class Market:
         "Read the store at `path`; fit the normalisers on its train split."
         cfg = cfg or load_config('quickstart')
         with MarketStore(path) as st:
-            if not st.has('tactical/features'): raise ValueError(f"{path}: the store has no features; prepare it again with marl_prepare")
+            if not st.has('tactical/features'):
+                raise ValueError(f"{path}: the store has no features; prepare it again with marl_prepare")
             feats = {tf: st.read(tf, 'features') for tf in ('tactical', 'strategic')}
             splits = {k: st.split_range('tactical', k) for k in st.splits}
             train = {tf: st.split_range(tf, 'train') for tf in feats}
@@ -46,19 +48,23 @@ class Market:
             norms = {tf: Normalizer.fit(feats[tf][slice(*train[tf])], cfg.features.clip, names=st.feature_names(tf))
                      for tf in feats}
             oracle = st.read('truth', 'oracle_position') if st.has('truth/oracle_position') else None
-            return cls(cfg, feats['tactical'], feats['strategic'], st.read('tactical', 'timestamp'), st.read('strategic', 'timestamp'),
-                       st.read('tactical', 'ohlcv')[:, 3].copy(), splits, norms, oracle, str(path))
+            return cls(cfg, feats['tactical'], feats['strategic'], st.read('tactical', 'timestamp'),
+                       st.read('strategic', 'timestamp'), st.read('tactical', 'ohlcv')[:, 3].copy(), splits, norms,
+                       oracle, str(path))
 
     @property
     def n_features(self): return self.strategic.shape[1], self.tactical.shape[1]
 
-    def env(self, split:str='train', n_envs:int=None, seed:int=0, device='cpu', **kwargs)->MarketEnv:
-        "A `MarketEnv` whose episodes live in `split`."
-        if split not in self.splits: raise KeyError(f"no split {split!r} (have {list(self.splits)})")
-        a, b = self.splits[split]
-        return MarketEnv.from_arrays(self.tactical, self.strategic, self.tactical_ts, self.strategic_ts, self.close, a, b,
-                                     self.cfg.env, self.cfg.features, self.normalizers['tactical'], self.normalizers['strategic'],
-                                     device=device, n_envs=n_envs or self.cfg.env.n_envs, seed=seed, aggregator=consensus_aggregate, **kwargs)
+# %% ../nbs/10_system.ipynb #ef3a4ff9
+@patch
+def env(self:Market, split:str='train', n_envs:int=None, seed:int=0, device='cpu', **kwargs)->MarketEnv:
+    "A `MarketEnv` whose episodes live in `split`."
+    if split not in self.splits: raise KeyError(f"no split {split!r} (have {list(self.splits)})")
+    a, b = self.splits[split]
+    return MarketEnv.from_arrays(self.tactical, self.strategic, self.tactical_ts, self.strategic_ts, self.close, a, b,
+                                 self.cfg.env, self.cfg.features, self.normalizers['tactical'],
+                                 self.normalizers['strategic'], device=device, n_envs=n_envs or self.cfg.env.n_envs,
+                                 seed=seed, aggregator=consensus_aggregate, **kwargs)
 
 # %% ../nbs/10_system.ipynb #6e83f26d
 class MarlSystem(nn.Module):
@@ -66,7 +72,8 @@ class MarlSystem(nn.Module):
     def __init__(self, cfg:Config, n_strategic_features:int, n_tactical_features:int, portfolio_dim:int=6):
         super().__init__()
         self.cfg = cfg
-        self.policy = MultiAgentPolicy(n_strategic_features, n_tactical_features, cfg.env, cfg.model, cfg.features, portfolio_dim)
+        self.policy = MultiAgentPolicy(n_strategic_features, n_tactical_features, cfg.env, cfg.model, cfg.features,
+                                       portfolio_dim)
         self.base_state = BaseState.from_config(cfg, n_strategic_features, n_tactical_features, portfolio_dim)
         self.gate = ExecutionGate.from_config(cfg.model, cfg.model.critic_base_dim + 3)
         self.critic = CentralCritic.from_config(cfg.model)
@@ -88,7 +95,8 @@ class MarlSystem(nn.Module):
         "All of one step's decision: actions, confidences, proposed target, gate approval and features, value."
         out = self.policy.act(obs, held, deterministic)
         a = out['actions']
-        target = consensus_aggregate(a[:, :4], a[:, 4:], self.cfg.env, out['confidence']).clamp(-self.cfg.env.max_position, self.cfg.env.max_position)
+        target = consensus_aggregate(a[:, :4], a[:, 4:], self.cfg.env, out['confidence'])
+        target = target.clamp(-self.cfg.env.max_position, self.cfg.env.max_position)
         v, sigma, base = self.value(obs, out['probs'], prev_gate)
         g = self.gate(gate_input(base, target.float(), position.float()), measure=measure)
         approve = g['approve'] | ((target - position).abs() <= 1e-9)   # no trade, nothing to veto
