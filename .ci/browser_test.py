@@ -17,7 +17,8 @@ from pathlib import Path
 from marl_nb.config import load_config
 from marl_nb.store import prepare_store
 from marl_nb.system import Market
-from marl_nb.trainer import Trainer, JSONLLogger
+from marl_nb.trainer import Trainer
+from marl_nb.callback import JSONLLogger
 from marl_nb.dashboard import TrainingDashboard
 warnings.simplefilter('ignore')
 run_dir = Path(RUN_DIR)   # relative: the kernel runs in the notebook's folder

@@ -541,6 +541,8 @@ StepSettings = namedtuple('StepSettings', ['rate', 'max_position', 'max_drawdown
                                            *(f'scale_{k}' for k in PORTFOLIO_FEATURES)])
 StepDims = namedtuple('StepDims', ['tactical_window', 'tactical_features', 'strategic_window', 'strategic_features',
                                    'ring_columns', 'last_step'])   # the kernel's sizes
+# The kernel takes both as plain tuples, unpacked in field order. numba tells tuples apart by their items' types alone,
+# so a second class with the same items (this cell run again, in a notebook) would not match a compiled kernel.
 
 # %% ../nbs/05_env.ipynb #6b8bd0b5
 @functools.cache
@@ -551,7 +553,7 @@ def _fused_kernels(parallel:bool)->tuple:
     T = nb.types
     i8, f8, b1 = T.int64, T.float64, T.boolean
     i8_2, f8_2, f4_2, b1_2 = i8[:, ::1], f8[:, ::1], T.float32[:, ::1], b1[:, ::1]
-    settings_t, dims_t = T.NamedUniTuple(f8, len(StepSettings._fields), StepSettings), T.NamedUniTuple(i8, 6, StepDims)
+    settings_t, dims_t = T.UniTuple(f8, len(StepSettings._fields)), T.UniTuple(i8, len(StepDims._fields))
     # the serial kernels are cached on disk when they come from a module; numba's cache key does not tell `parallel`
     # apart, so the parallel ones (large N only) compile once per process
     opts = dict(parallel=parallel, nogil=True,
@@ -582,10 +584,8 @@ def _fused_kernels(parallel:bool)->tuple:
              tfeat, sfeat, ring, sobs, g, wrap, dims, prm,
              fs1, ints1, flags1, info_f, info_b, info_active, rewards, portfolio):
         "One step of every episode: the tensor step's stages in the same order, then the observation rows."
-        Wt, Ft, Ws, Fs, G, last = dims.tactical_window, dims.tactical_features, dims.strategic_window, \
-                                  dims.strategic_features, dims.ring_columns, dims.last_step
-        rate, max_pos, max_dd, daily = prm.rate, prm.max_position, prm.max_drawdown, prm.daily_loss_limit
-        pen, scale = prm.drawdown_penalty, prm.reward_scale
+        Wt, Ft, Ws, Fs, G, last = dims                                  # StepDims' fields, in order
+        rate, max_pos, max_dd, daily, pen, scale, s_pos, s_ret, s_dd, s_time, s_day, s_halt = prm   # StepSettings'
         N = target.shape[0]
         for i in prange(N):
             equity0, peak0, dd0, pos0, acc0, day_equity0 = fs[0, i], fs[1, i], fs[2, i], fs[3, i], fs[4, i], fs[5, i]
@@ -630,10 +630,9 @@ def _fused_kernels(parallel:bool)->tuple:
             ints1[0, i], ints1[1, i], ints1[2, i], flags1[0, i], flags1[1, i], info_b[4, i] = tn, sn, dy, act, hl, act
             r_strat, r_tact = np.float32(acc * scale if act else 0.0), np.float32(r * scale)
             for j in range(8): rewards[i, j] = r_strat if j < 4 else r_tact
-            portfolio[i, 0], portfolio[i, 1] = pos / prm.scale_position, (eq - 1.0) / prm.scale_episode_return
-            portfolio[i, 2], portfolio[i, 3] = ddn / prm.scale_drawdown, sn / prm.scale_time_fraction
-            portfolio[i, 4], portfolio[i, 5] = \
-                (eq / deq - 1.0) / prm.scale_daily_pnl, (1.0 if hl else 0.0) / prm.scale_halted
+            portfolio[i, 0], portfolio[i, 1], portfolio[i, 2] = pos / s_pos, (eq - 1.0) / s_ret, ddn / s_dd
+            portfolio[i, 3], portfolio[i, 4], portfolio[i, 5] = \
+                sn / s_time, (eq / deq - 1.0) / s_day, (1.0 if hl else 0.0) / s_halt
         # the observation rows, in their own passes (a tight copy loop keeps more cache misses in flight); offsets are
         # unsigned, which spares numba's check for negative indices on every element
         u = np.uint64
@@ -719,7 +718,7 @@ def _fused_step(self:MarketEnv, actions, confidence=None, approve=None):
     t = self.t
     k_step(target, z['approve_all'] if approve is None else approve.numpy(), approve is not None,
            self._starts().numpy(), *blocks, z['ret'], z['strat_new'], z['day'], z['strat_idx'], z['tfeat'],
-           z['sfeat'], z['ring'], z['sobs'], g, wrap, z['dims'], z['prm'],
+           z['sfeat'], z['ring'], z['sobs'], g, wrap, tuple(z['dims']), tuple(z['prm']),
            fs1[:6], ints1, flags1[:2], fs1[6:], flags1[2:], info_active, rewards, portfolio)
     F, I, B = torch.from_numpy(fs1).unbind(0), torch.from_numpy(ints1).unbind(0), torch.from_numpy(flags1).unbind(0)
     new = (F[:6], I, B[:2])
