@@ -13,6 +13,7 @@ from .data import DataError
 from .store import MarketStore, prepare_store, store_for
 from .system import Market
 from .evaluate import evaluate
+from .single_ppo import single_ppo_for_run, single_policy
 from .checkpoint import CheckpointManager, CheckpointError, open_run, resume_state, save_run_config
 from .callback import JSONLLogger, ProgressBar, Checkpoint, GracefulStop, stop_on_sigterm
 from .trainer import Trainer, LocalComm
@@ -22,9 +23,9 @@ from .hpo import hpo_spec, open_storage, create_hpo_study, hpo_worker, spec_conf
 from .distributed import init_distributed, DataParallel
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'fail', 'cli_args', 'option_spelling', 'run_cli', 'train_run', 'format_table', 'train_cli',
-           'marl_train', 'prepare_cli', 'marl_prepare', 'eval_cli', 'marl_eval', 'export_cli', 'marl_export', 'hpo_cli',
-           'marl_hpo']
+__all__ = ['USER_ERRORS', 'fail', 'cli_args', 'option_spelling', 'run_cli', 'final_evaluation', 'train_run', 'format_table',
+           'train_cli', 'marl_train', 'prepare_cli', 'marl_prepare', 'eval_cli', 'marl_eval', 'export_cli',
+           'marl_export', 'hpo_cli', 'marl_hpo']
 
 # %% ../nbs/20_cli.ipynb #331bd23e
 USER_ERRORS = (DataError, ConfigError, FileNotFoundError, KeyError, IsADirectoryError, NotADirectoryError)
@@ -73,6 +74,25 @@ def run_cli(func, prog:str, argv=None):
     args = vars(parser.parse_args(argv))
     return func(**{k: v for k, v in args.items() if k in names})
 
+# %% ../nbs/20_cli.ipynb #2b13b46d
+def final_evaluation(tr:Trainer, manager:CheckpointManager, split:str='test', progress:bool=True)->dict:
+    "The end of a run: the best checkpoint (by validation Sharpe) against every baseline on `split`, read once."
+    best, chosen = tr.run_dir/'checkpoints'/'best.pt', None
+    if best.exists():
+        try: chosen = manager.load(best)
+        except CheckpointError as e:   # a kill between best.pt and its sidecar leaves a pair that does not verify
+            warnings.warn(f"{e}; evaluating the last update instead")
+    if chosen is not None: tr.system.load_state_dict(chosen['system'])
+    tr.system.eval()
+    # the single-agent baseline, trained with the same budget (once per run: kept in baselines/)
+    single = single_ppo_for_run(tr.run_dir, tr.market, tr.cfg, tr.device, tr.update, progress)
+    table = evaluate(tr.market, tr.system, split, tr.device, seed=tr.cfg.seed,
+                     policies={'single_ppo': single_policy(single)})
+    return dict(split=split, selected='best.pt (validation Sharpe)' if chosen is not None else 'last update',
+                updates=tr.update, results=table.to_dict('index'), table=table,
+                note='the test split is read once, by this final report; model selection used the validation split '
+                     'only')
+
 # %% ../nbs/20_cli.ipynb #7c4e06e4
 def train_run(cfg:Config, run_dir, max_updates:int=None,
               resume:bool=None, # continue from the newest good checkpoint; None: `trainer.resume_from_checkpoint`
@@ -117,21 +137,11 @@ def train_run(cfg:Config, run_dir, max_updates:int=None,
             return dict(stopped=tr.stop_reason, updates=tr.update, trainer=tr,
                         resumed_from=str(resumed_from) if resumed_from else None)
         if rank != 0: return dict(rank=rank, updates=tr.update, trainer=tr)   # rank 0 alone evaluates
-        best, chosen = run_dir/'checkpoints'/'best.pt', None
-        if best.exists():
-            try: chosen = ck.manager.load(best)
-            except CheckpointError as e:   # a kill between best.pt and its sidecar leaves a pair that does not verify
-                warnings.warn(f"{e}; evaluating the last update instead")
-        if chosen is not None: tr.system.load_state_dict(chosen['system'])
-        tr.system.eval()
-        table = evaluate(market, tr.system, final_split, tr.device, seed=cfg.seed)
-        res = dict(split=final_split, selected='best.pt (validation Sharpe)' if chosen is not None else 'last update',
-                   updates=tr.update, train_seconds=t_train, data_seconds=t_data, data_share=t_data/(t_data + t_train),
-                   results=table.to_dict('index'),
-                   note='the test split is read once, by this final report; model selection used the validation split '
-                        'only')
-        atomic_write(run_dir/'eval.json', json.dumps(res, indent=1, default=float))
-        return res | dict(table=table, trainer=tr)
+        res = final_evaluation(tr, ck.manager, final_split, progress)
+        res |= dict(train_seconds=t_train, data_seconds=t_data, data_share=t_data/(t_data + t_train))
+        atomic_write(run_dir/'eval.json', json.dumps({k: v for k, v in res.items() if k != 'table'}, indent=1,
+                                                     default=float))
+        return res | dict(trainer=tr)
     finally:
         if lock is not None: lock.release()
 

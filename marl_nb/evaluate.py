@@ -11,8 +11,10 @@ from .agents import consensus_rate
 from .metrics import summary, directional_accuracy, trade_returns, win_rate_periods
 
 # %% auto #0
-__all__ = ['day_starts', 'backtest', 'flat_policy', 'buy_and_hold_policy', 'ma_crossover_policy', 'random_policy',
-           'oracle_policy', 'system_policy', 'baselines', 'run_backtests', 'backtest_metrics', 'evaluate']
+__all__ = ['MOMENTUM_WINDOWS', 'day_starts', 'backtest', 'position_actions', 'flat_policy', 'buy_and_hold_policy',
+           'signal_policy', 'ma_crossover_policy', 'momentum_policy', 'random_policy', 'oracle_policy', 'system_policy',
+           'run_backtests', 'backtest_metrics', 'momentum_window', 'baselines', 'evaluate', 'neutral_actions',
+           'ablation_policy', 'ablation']
 
 # %% ../nbs/11_evaluate.ipynb #dd445332
 def day_starts(env:MarketEnv)->torch.Tensor:
@@ -78,27 +80,31 @@ def backtest(market, # a `Market`
     return dict(frame=frame, actions=acts, days=D, split=split)
 
 # %% ../nbs/11_evaluate.ipynb #bf497bd3
-def _fixed(env, strategic, tactical):
-    a = torch.tensor(list(strategic) + [tactical]*4, device=env.device)
-    return a.expand(env.n_envs, -1)
+def position_actions(env:MarketEnv, side)->torch.Tensor:
+    "Actions [N, 8] that hold `side` (0 short, 1 flat, 2 long; one int or [N]) at the full budget, `max_position`."
+    # strategic: risk-on, no bias, top budget, add; every tactical agent votes `side`
+    a = torch.tensor([2, 1, len(env.cfg.risk_levels) - 1, 2, 1, 1, 1, 1], device=env.device).repeat(env.n_envs, 1)
+    a[:, 4:] = torch.as_tensor(side, device=env.device).reshape(-1, 1)
+    return a
 
-# risk-on, no bias, top budget, add: budget = max_position
-def _long_strategic(env): return (2, 1, len(env.cfg.risk_levels) - 1, 2)
-
-def flat_policy(obs, env): return _fixed(env, _long_strategic(env), 1), None, None
-def buy_and_hold_policy(obs, env): return _fixed(env, _long_strategic(env), 2), None, None
+def flat_policy(obs, env): return position_actions(env, 1), None, None
+def buy_and_hold_policy(obs, env): return position_actions(env, 2), None, None
 
 # %% ../nbs/11_evaluate.ipynb #cd05db89
+def signal_policy(signal:np.ndarray):
+    "Hold the sign of `signal[t]` (known at the close of bar t) at the full budget: short, flat or long."
+    side = torch.tensor(np.sign(np.nan_to_num(signal)), dtype=torch.long) + 1       # 0 short, 1 flat, 2 long
+    def policy(obs, env): return position_actions(env, side.to(env.device)[env.t]), None, None
+    return policy
+
 def ma_crossover_policy(close:np.ndarray, fast:int=12, slow:int=48):
     "Long when the `fast`-bar mean close is above the `slow`-bar mean (both ending at the current bar), else short."
     c = pd.Series(close)
-    sig = torch.tensor(np.sign(c.rolling(fast).mean() - c.rolling(slow).mean()).fillna(0).to_numpy(),
-                       dtype=torch.long)
-    def policy(obs, env):
-        s = sig.to(env.device)[env.t] + 1                 # 0 short, 1 flat, 2 long
-        a = _fixed(env, _long_strategic(env), 1).clone(); a[:, 4:] = s[:, None]
-        return a, None, None
-    return policy
+    return signal_policy((c.rolling(fast).mean() - c.rolling(slow).mean()).to_numpy())
+
+def momentum_policy(close:np.ndarray, window:int=48):
+    "The sign of the trailing mean bar return over `window` bars, ending at the current bar."
+    return signal_policy(pd.Series(close).pct_change().rolling(window).mean().to_numpy())
 
 def random_policy(seed:int=0):
     g = torch.Generator().manual_seed(seed)
@@ -110,11 +116,7 @@ def random_policy(seed:int=0):
 
 def oracle_policy(oracle:np.ndarray):
     "Position with the sign of the planted drift of the coming bar (bar t+1, decided at t)."
-    nxt = torch.tensor(np.r_[oracle[1:], 0], dtype=torch.long)
-    def policy(obs, env):
-        a = _fixed(env, _long_strategic(env), 1).clone(); a[:, 4:] = (nxt.to(env.device)[env.t] + 1)[:, None]
-        return a, None, None
-    return policy
+    return signal_policy(np.r_[oracle[1:], 0])
 
 # %% ../nbs/11_evaluate.ipynb #c3ea44fa
 def system_policy(system, deterministic:bool=True):
@@ -131,14 +133,6 @@ def system_policy(system, deterministic:bool=True):
         return d['actions'], d['confidence'], d['approve']
     policy.reset = lambda env=None: state.clear()
     return policy
-
-# %% ../nbs/11_evaluate.ipynb #d021d8f3
-def baselines(market, seed:int=0)->dict:
-    "The baseline policies for `market` (the oracle only when the market is synthetic)."
-    b = {'flat': flat_policy, 'buy_and_hold': buy_and_hold_policy, 'ma_crossover': ma_crossover_policy(market.close),
-         'random': random_policy(seed)}
-    if market.oracle is not None: b['oracle'] = oracle_policy(market.oracle)
-    return b
 
 # %% ../nbs/11_evaluate.ipynb #b1af23a3
 def run_backtests(market, policies:dict, split:str='validation', device='cpu', seed:int=0)->dict:
@@ -168,12 +162,59 @@ def backtest_metrics(bt:dict, # a `backtest` result
         consensus_rate=float(consensus_rate(a[:, :4], a[:, 4:])) if len(a) else np.nan,
         costs=float(f['cost'].sum()), bars=len(f))
 
+# %% ../nbs/11_evaluate.ipynb #d021d8f3
+MOMENTUM_WINDOWS = (6, 12, 24, 48, 96, 192, 384)   # bars; candidates for the momentum rule's trailing window
+
+def momentum_window(market, windows=MOMENTUM_WINDOWS, device='cpu', seed:int=0)->int:
+    "The window of `momentum_policy` with the best Sharpe on the validation split (chosen there, never on test)."
+    bts = run_backtests(market, {w: momentum_policy(market.close, w) for w in windows}, 'validation', device, seed)
+    sharpe = {w: backtest_metrics(bt, market.cfg.data.days_per_year)['sharpe'] for w, bt in bts.items()}
+    return max(windows, key=lambda w: np.nan_to_num(sharpe[w], nan=-np.inf))
+
+def baselines(market, seed:int=0, device='cpu')->dict:
+    "The rule baselines for `market` (momentum's window chosen on validation; the oracle only on synthetic data)."
+    b = {'flat': flat_policy, 'buy_and_hold': buy_and_hold_policy, 'ma_crossover': ma_crossover_policy(market.close),
+         'momentum': momentum_policy(market.close, momentum_window(market, device=device, seed=seed)),
+         'random': random_policy(seed)}
+    if market.oracle is not None: b['oracle'] = oracle_policy(market.oracle)
+    return b
+
 # %% ../nbs/11_evaluate.ipynb #f7c44948
 def evaluate(market, system=None, split:str='validation', device='cpu', seed:int=0, baselines_too:bool=True,
              n_trials:int=1, # trials behind the selection of `system`, for the deflated Sharpe
+             policies:dict=None, # more policies to compare (name -> policy), e.g. a trained `single_ppo`
             )->pd.DataFrame:
     "Every metric (daily Sharpe after costs, PSR/DSR, drawdown, win rates...) of the system and baselines on `split`."
-    pols = (({'marl': system_policy(system)} if system is not None else {})
-            | (baselines(market, seed) if baselines_too else {}))
+    pols = (({'marl': system_policy(system)} if system is not None else {}) | (policies or {})
+            | (baselines(market, seed, device) if baselines_too else {}))
     bts = run_backtests(market, pols, split, device, seed)
     return pd.DataFrame({k: backtest_metrics(bt, market.cfg.data.days_per_year, n_trials) for k, bt in bts.items()}).T
+
+# %% ../nbs/11_evaluate.ipynb #f4c33866
+def neutral_actions(cfg)->tuple:
+    "The action of every agent that expresses no view: flat votes, neutral regime, no bias, middle risk, hold."
+    return (1, 1, len(cfg.risk_levels)//2, 1, 1, 1, 1, 1)
+
+def ablation_policy(system, agent:str=None, gate:bool=True):
+    "`system_policy` with `agent`'s action replaced by its neutral one, and/or the gate's vetoes ignored."
+    inner, j = system_policy(system), None if agent is None else AGENTS.index(agent)
+    def policy(obs, env):
+        a, conf, approve = inner(obs, env)
+        if j is not None: a = a.clone(); a[:, j] = neutral_actions(env.cfg)[j]
+        return a, conf, approve if gate else None
+    policy.reset = inner.reset
+    return policy
+
+def ablation(market, system, split:str='validation', device='cpu', seed:int=0)->pd.DataFrame:
+    "Net and gross Sharpe, return, turnover and exposure of the system, without the gate, and without each agent."
+    pols = {'marl': system_policy(system), 'no gate': ablation_policy(system, gate=False)}
+    pols |= {f'no {k}': ablation_policy(system, k) for k in AGENTS}
+    ppy, rows = market.cfg.data.days_per_year, {}
+    for k, bt in run_backtests(market, pols, split, device, seed).items():
+        m, f = backtest_metrics(bt, ppy), bt['frame']
+        gross = summary(f['ret'] + f['cost'], ppy)['sharpe']
+        rows[k] = dict(sharpe=m['sharpe'], gross_sharpe=gross, total_return=m['total_return'],
+                       turnover=m['turnover'], exposure=m['exposure'], gate_approval=m['gate_approval'])
+    t = pd.DataFrame(rows).T
+    t['sharpe_change'] = t['sharpe'] - t.loc['marl', 'sharpe']
+    return t

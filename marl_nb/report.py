@@ -12,12 +12,13 @@ from .assemblers import Normalizer
 from .env import AGENTS
 from .system import Market, MarlSystem
 from .evaluate import system_policy, baselines, run_backtests, backtest_metrics
+from .single_ppo import single_ppo_for_run, single_policy
 from .metrics import daily_returns, deflated_sharpe_ratio
 from .checkpoint import CheckpointManager, CheckpointError
 
 # %% auto #0
-__all__ = ['read_checkpoint', 'load_run', 'load_system', 'validation_history', 'select_checkpoint', 'report', 'report_json',
-           'report_figures', 'report_html']
+__all__ = ['read_checkpoint', 'load_run', 'load_system', 'validation_history', 'trained_updates', 'select_checkpoint', 'report',
+           'report_json', 'report_figures', 'report_html']
 
 # %% ../nbs/14_report.ipynb #08fe2143
 def read_checkpoint(path)->dict:
@@ -63,6 +64,12 @@ def validation_history(run_dir)->list:
         if v[0] is not None and v != seen: out.append(v[0]); seen = v
     return out
 
+def trained_updates(run_dir)->int|None:
+    "How many updates the run trained (its last logged update), the budget its baselines get; None before any."
+    p = Path(run_dir)/'metrics.jsonl'
+    ups = [json.loads(l).get('update', 0) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
+    return max(ups) if ups else None
+
 # %% ../nbs/14_report.ipynb #736e7979
 def select_checkpoint(run_dir, market:Market=None, cfg=None, device='cpu', metric:str='sharpe')->dict:
     "Backtest every checkpoint of `run_dir` that verifies on validation; the best one by `metric`, with the table."
@@ -100,7 +107,9 @@ def report(run_dir, # run folder
     n_trials = max(1, len(hist) + n_selection + extra_trials)
     trial_sharpes = np.array(hist)/math.sqrt(cfg.data.days_per_year) if len(hist) > 1 else None
     system = load_system(cfg, market, path, device)
-    bts = run_backtests(market, {'marl': system_policy(system)} | baselines(market, cfg.seed), split, device, cfg.seed)
+    single = single_policy(single_ppo_for_run(run_dir, market, cfg, device, trained_updates(run_dir)))   # once per run
+    pols = {'marl': system_policy(system), 'single_ppo': single} | baselines(market, cfg.seed, device)
+    bts = run_backtests(market, pols, split, device, cfg.seed)
     ppy = cfg.data.days_per_year
     results = {}
     for k, bt in bts.items():

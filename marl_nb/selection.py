@@ -334,7 +334,7 @@ def ensemble_report(run_dir, # folder written by `train_ensemble`
     man, cfg, market = e['manifest'], e['cfg'], e['market']
     chosen = man['selection']['chosen']
     pol = e['policy'] if chosen == 'ensemble' else system_policy(e['systems'][chosen])
-    bts = run_backtests(market, {'marl': pol} | baselines(market, cfg.seed), split, device, cfg.seed)
+    bts = run_backtests(market, {'marl': pol} | baselines(market, cfg.seed, device), split, device, cfg.seed)
     ppy, n_trials = cfg.data.days_per_year, man['n_trials'] + extra_trials
     trial = np.array([s for m in man['members'] for s in m['history']]
                      + [man['validation'][n]['sharpe'] for n in man['validation']], float)
