@@ -88,7 +88,7 @@ def update(net:SinglePolicy, opt, vn:ValueNormalizer, b:dict, tc)->dict:
             nn.utils.clip_grad_norm_(net.parameters(), tc.max_grad_norm)
             opt.step()
     ev = 1 - (ret[:, 0] - flat['value']).var()/ret.var().clamp(min=1e-8)
-    return dict(loss=float(loss), approx_kl=float(pl['approx_kl']), entropy=float(entropy),
+    return dict(loss=loss.item(), approx_kl=pl['approx_kl'].item(), entropy=entropy.item(),
                 explained_variance=float(ev))
 
 # %% ../nbs/11c_single_ppo.ipynb #7d0612a7
