@@ -214,7 +214,7 @@ def eval_cli(run_dir:str=None, # run folder written by marl_train (required)
     "Backtest a trained run and its baselines on a split; write JSON and HTML reports."
     try:
         if not run_dir: raise ValueError('--run-dir is required')
-        rep = report(run_dir, split, checkpoint, device, extra_trials)
+        rep = report(run_dir, split, checkpoint, device, extra_trials, progress=True)
         if json: atomic_write(json, report_json(rep))
         if html: report_html(rep, html)
     except USER_ERRORS + (ValueError, CheckpointError) as e: fail('marl_eval', e)

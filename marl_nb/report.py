@@ -93,6 +93,7 @@ def report(run_dir, # run folder
            checkpoint:str=None, # checkpoint file name; None: chosen on validation by `select_checkpoint`
            device='cpu',
            extra_trials:int=0, # trials outside this run (HPO trials, ensemble variants)
+           progress:bool=False, # a progress bar while the single-agent baseline trains (once per run)
           )->dict:
     "Every metric of the system and the baselines on `split`, the backtests, and how the model was chosen."
     if split not in ('validation', 'test'): raise ValueError(f"split must be 'validation' or 'test', got {split!r}")
@@ -107,7 +108,7 @@ def report(run_dir, # run folder
     n_trials = max(1, len(hist) + n_selection + extra_trials)
     trial_sharpes = np.array(hist)/math.sqrt(cfg.data.days_per_year) if len(hist) > 1 else None
     system = load_system(cfg, market, path, device)
-    single = single_policy(single_ppo_for_run(run_dir, market, cfg, device, trained_updates(run_dir)))   # once per run
+    single = single_policy(single_ppo_for_run(run_dir, market, cfg, device, trained_updates(run_dir), progress))
     pols = {'marl': system_policy(system), 'single_ppo': single} | baselines(market, cfg.seed, device)
     bts = run_backtests(market, pols, split, device, cfg.seed)
     ppy = cfg.data.days_per_year
