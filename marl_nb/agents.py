@@ -11,8 +11,9 @@ from .config import EnvConfig, ModelConfig, FeatureConfig
 from .env import AGENTS, STRATEGIC_AGENTS, TACTICAL_AGENTS, action_sizes, AGAINST_BIAS, aggregate, risk_budget
 
 # %% auto #0
-__all__ = ['orthogonal_', 'GroupLinear', 'WindowEncoder', 'AgentGroup', 'one_hot_actions', 'MultiAgentPolicy', 'tactical_vote',
-           'consensus_aggregate', 'groups_agree', 'consensus_rate']
+__all__ = ['ENCODERS', 'orthogonal_', 'GroupLinear', 'WindowEncoder', 'PooledEncoder', 'AgentGroup', 'one_hot_actions',
+           'MultiAgentPolicy', 'tactical_vote', 'consensus_aggregate', 'groups_agree', 'consensus_rate', 'alternatives',
+           'counterfactual_targets']
 
 # %% ../nbs/06_agents.ipynb #7d7a7f83
 def orthogonal_(layer:nn.Module, gain:float=math.sqrt(2))->nn.Module:
@@ -45,14 +46,31 @@ class WindowEncoder(nn.Module):
             raise ValueError(f"window: expected shape [N, {self.window}, {self.n_features}], got {tuple(x.shape)}")
         return self.net(x.flatten(-2))
 
+# %% ../nbs/06_agents.ipynb #96178b65
+class PooledEncoder(nn.Module):
+    "[N, W, F] window -> [N, hidden]: a layer shared by the bars, then means over the last 1, W/8, W/4, W/2 and W bars."
+    def __init__(self, n_features:int, window:int, hidden:int):
+        super().__init__()
+        self.window, self.n_features = window, n_features
+        self.spans = sorted({1, max(1, window//8), max(1, window//4), max(1, window//2), window})
+        self.bar = nn.Sequential(orthogonal_(nn.Linear(n_features, hidden)), nn.GELU())
+        self.mix = nn.Sequential(orthogonal_(nn.Linear(hidden*len(self.spans), hidden)), nn.GELU())
+    def forward(self, x):
+        if x.shape[-2:] != (self.window, self.n_features):
+            raise ValueError(f"window: expected shape [N, {self.window}, {self.n_features}], got {tuple(x.shape)}")
+        h = self.bar(x)
+        return self.mix(torch.cat([h[:, -s:].mean(1) for s in self.spans], -1))
+
+ENCODERS = dict(flat=WindowEncoder, pooled=PooledEncoder)
+
 # %% ../nbs/06_agents.ipynb #6f9e0574
 class AgentGroup(nn.Module):
     "All agents of one group: a shared window encoder, then heads batched over agents."
     def __init__(self, n_features:int, window:int, ctx_dim:int, sizes:tuple, hidden:int=64, embed:int=16,
-                 shared:bool=True):
+                 shared:bool=True, encoder:str='flat'):
         super().__init__()
         self.sizes, A, self.n_actions = tuple(sizes), len(sizes), max(sizes)
-        self.encoder = WindowEncoder(n_features, window, hidden)
+        self.encoder = ENCODERS[encoder](n_features, window, hidden)
         self.agent_id = nn.Parameter(torch.randn(A, embed)*0.1) if shared else None
         d_in = hidden + ctx_dim + (embed if shared else 0)
         self.hidden = orthogonal_(GroupLinear(A, d_in, hidden, shared))
@@ -82,10 +100,11 @@ class MultiAgentPolicy(nn.Module):
         env_cfg, mcfg, fcfg = env_cfg or EnvConfig(), mcfg or ModelConfig(), fcfg or FeatureConfig()
         self.sizes = action_sizes(env_cfg)
         self.s_sizes, self.t_sizes = self.sizes[:4], self.sizes[4:]
-        H, E, sh = mcfg.hidden, mcfg.embed, mcfg.share_params
-        self.strategic = AgentGroup(n_strategic_features, fcfg.strategic_window, portfolio_dim, self.s_sizes, H, E, sh)
+        H, E, sh, enc = mcfg.hidden, mcfg.embed, mcfg.share_params, mcfg.encoder
+        self.strategic = AgentGroup(n_strategic_features, fcfg.strategic_window, portfolio_dim, self.s_sizes, H, E, sh,
+                                    enc)
         self.tactical = AgentGroup(n_tactical_features, fcfg.tactical_window, portfolio_dim + sum(self.s_sizes) + H,
-                                   self.t_sizes, H, E, sh)
+                                   self.t_sizes, H, E, sh, enc)
         n = max(self.strategic.n_actions, self.tactical.n_actions)
         valid = torch.cat([F.pad(self.strategic.valid, (0, n - self.strategic.n_actions)),
                            F.pad(self.tactical.valid, (0, n - self.tactical.n_actions))]).flatten()
@@ -157,3 +176,27 @@ def groups_agree(strategic:torch.Tensor, tactical:torch.Tensor, confidence:torch
 def consensus_rate(strategic:torch.Tensor, tactical:torch.Tensor, confidence:torch.Tensor=None)->torch.Tensor:
     "Share of rows where the tactical vote's sign equals the strategic direction bias."
     return groups_agree(strategic, tactical, confidence).double().mean()
+
+# %% ../nbs/06_agents.ipynb #acb1c77d
+def alternatives(sizes:tuple, # actions per agent (`action_sizes`)
+                 device=None)->tuple:
+    "`(agent, first)`: the agent of each (agent, action) column [J = sum(sizes)], and each agent's first column [A]."
+    n = torch.tensor(sizes, device=device)
+    return torch.repeat_interleave(torch.arange(len(sizes), device=device), n), n.cumsum(0) - n
+
+def counterfactual_targets(actions:torch.Tensor, # LongTensor [N, 8]: the chosen actions, `AGENTS` order
+                           confidence:torch.Tensor, # [N, 8] probability of each chosen action
+                           probs:torch.Tensor, # [N, J] probability of every (agent, action), `act`'s `probs`
+                           cfg:EnvConfig, # risk levels and max position
+                          )->torch.Tensor:
+    "Target [N, J] (float64, clamped) had one agent alone picked each of its actions, the other seven held."
+    sizes = action_sizes(cfg)
+    agent, first = alternatives(sizes, actions.device)
+    act = torch.arange(len(agent), device=actions.device) - first[agent]
+    J, N = len(agent), actions.shape[0]
+    if tuple(probs.shape) != (N, J): raise ValueError(f"probs: expected shape [{N}, {J}], got {tuple(probs.shape)}")
+    where = agent[:, None, None].expand(J, N, 1)
+    a = actions[None].expand(J, N, -1).scatter(2, where, act[:, None, None].expand(J, N, 1)).reshape(J*N, -1)
+    c = confidence[None].expand(J, N, -1).to(probs.dtype).scatter(2, where, probs.T[:, :, None]).reshape(J*N, -1)
+    mp = cfg.max_position
+    return consensus_aggregate(a[:, :4], a[:, 4:], cfg, c).clamp(-mp, mp).view(J, N).T

@@ -104,6 +104,8 @@ class ModelConfig:
     hidden: int = fld(64, 'hidden width of the agent encoders', ge=4)
     embed: int = fld(16, 'agent embedding size shared with the critic', ge=1)
     share_params: bool = fld(True, 'share parameters within a group (with an agent-ID embedding)')
+    encoder: str = fld('flat', "the agents' window encoder: 'flat' (an MLP over the whole window) or 'pooled' (a layer "
+                       "shared by the bars, then trailing means at several horizons)", choices=['flat', 'pooled'])
     critic_hidden: int = fld(128, 'critic hidden width', ge=4)
     critic_base_dim: int = fld(112, 'width of the critic base state (the MC-dropout features add 15)', ge=8)
     uncertainty_kappa: float = fld(0.1, 'the trainer uses value - kappa * sigma, the uncertainty-aware value', ge=0)
@@ -125,6 +127,9 @@ class TrainerConfig:
                            choices=['constant', 'linear', 'cosine'])
     gamma: float = fld(0.99, 'discount', ge=0, le=1)
     gae_lambda: float = fld(0.95, 'GAE lambda', ge=0, le=1)
+    advantage: str = fld('gae', "agents' advantages: 'gae' (one per group, shared by its agents) or 'counterfactual' "
+                         "(each agent's own effect: its action's reward against its other actions', the rest held)",
+                         choices=['gae', 'counterfactual'])
     clip: float = fld(0.2, 'PPO ratio clip', gt=0)
     value_clip: float = fld(0.2, 'value clip', gt=0)
     entropy_coef: float = fld(0.01, 'entropy bonus weight', ge=0)

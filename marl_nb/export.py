@@ -199,7 +199,7 @@ def _dims(system:MarlSystem)->dict:
     return dict(Ws=f.strategic_window, Fs=p.strategic.encoder.n_features, Wt=f.tactical_window,
                 Ft=p.tactical.encoder.n_features, K=system.gate.mc_samples, H=system.gate.l1.out_features,
                 P=len(p.prob_index), ns=p.strategic.n_actions, nt=p.tactical.n_actions,
-                Hd=p.strategic.encoder.net[2].out_features)
+                Hd=system.cfg.model.hidden)
 
 def io_table(spec:tuple, dims:dict)->list:
     "The manifest's input/output list: symbolic dimensions resolved, 'B' kept as the batch."

@@ -7,7 +7,8 @@ from __future__ import annotations
 import torch, torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['gae', 'ValueNormalizer', 'masked_mean', 'normalize_advantages', 'policy_loss', 'value_loss']
+__all__ = ['gae', 'counterfactual_advantages', 'ValueNormalizer', 'masked_mean', 'normalize_advantages', 'policy_loss',
+           'value_loss']
 
 # %% ../nbs/08_mappo.ipynb #9d11502f
 def gae(rewards:torch.Tensor, # [T, N, G]
@@ -23,6 +24,25 @@ def gae(rewards:torch.Tensor, # [T, N, G]
         delta = rewards[t] + gamma*values[t + 1]*notdone[t] - values[t]
         adv[t] = delta + gamma*lam*notdone[t]*adv[t + 1]
     return adv[:T], adv[:T] + values[:T]
+
+# %% ../nbs/08_mappo.ipynb #fe82e7a3
+def counterfactual_advantages(alt_rewards:torch.Tensor, # [T, N, J] reward of each (agent, action) alternative
+                              alt_probs:torch.Tensor, # [T, N, J] its probability under the policy
+                              chosen:torch.Tensor, # LongTensor [T, N, A]: column of the alternative each agent took
+                              agent:torch.Tensor, # LongTensor [J]: the agent of each column
+                              held:torch.Tensor, # bool [A]: agents whose decision holds until their next decision
+                              decision:torch.Tensor, # bool [T, N]: the held agents decide on this step
+                              dones:torch.Tensor, # bool [T, N]: the episode ended on step t
+                             )->torch.Tensor:
+    "Advantages [T, N, A]: each agent's reward minus the policy-weighted reward of its alternatives."
+    T, N, J = alt_rewards.shape
+    R, keep = alt_rewards.clone(), held.index_select(0, agent)   # keep [J]: columns summed over a held decision
+    cont = torch.zeros_like(decision)
+    cont[:-1] = ~decision[1:] & ~dones[:-1]
+    for t in reversed(range(T - 1)):   # a loop over rollout steps only, as in `gae`
+        R[t] += (keep & cont[t][:, None]).to(R.dtype)*R[t + 1]
+    base = torch.zeros(T, N, len(held), dtype=R.dtype, device=R.device).index_add_(2, agent, alt_probs.to(R.dtype)*R)
+    return R.gather(2, chosen) - base
 
 # %% ../nbs/08_mappo.ipynb #29a200a2
 class ValueNormalizer(torch.nn.Module):

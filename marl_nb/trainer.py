@@ -10,9 +10,10 @@ import numpy as np, pandas as pd, torch
 from fastcore.basics import patch
 from .config import Config, ConfigError, config_dict
 from .store import store_for
-from .agents import groups_agree
+from .agents import groups_agree, alternatives, counterfactual_targets
 from .critic import GATE_FEATURES, gate_input, trade_outcome, uncertainty_aware_value, uncertainty_loss
-from .mappo import gae, ValueNormalizer, masked_mean, normalize_advantages, policy_loss, value_loss
+from .mappo import (gae, counterfactual_advantages, ValueNormalizer, masked_mean, normalize_advantages, policy_loss,
+                           value_loss)
 from .system import Market, MarlSystem
 from .evaluate import run_backtests, system_policy, backtest_metrics
 from .checkpoint import CheckpointManager, rng_state, set_rng_state
@@ -150,6 +151,8 @@ def collect(self:Trainer)->dict:
              logp=z(8), value=z(2), sigma=z(2), prev_gate=z(len(GATE_FEATURES)), target=z(), position=z(), label=z(),
              gmask=z(dtype=torch.bool), rewards=z(2), dones=z(dtype=torch.bool), approve=z(dtype=torch.bool),
              consensus=z())
+    cf = self.cfg.trainer.advantage == 'counterfactual'
+    if cf: b.update(alt_reward=z(sum(sysm.policy.sizes)), alt_probs=z(sum(sysm.policy.sizes)))
     finished, fin_ret = torch.zeros((), device=dev), torch.zeros((), dtype=torch.float64, device=dev)
     for s in range(T):
         obs = self.obs
@@ -158,6 +161,7 @@ def collect(self:Trainer)->dict:
             d = sysm.decide(obs, env.held, env.position, prev)
         t, pos = env.t.clone(), env.position.clone()
         a = d['actions']
+        if cf: b['alt_reward'][s], b['alt_probs'][s] = self.alt_rewards(d, t, pos), d['probs']
         b['t'][s], b['portfolio'][s], b['active'][s], b['actions'][s] = t, obs['portfolio'], obs['strategic_active'], a
         b['logp'][s], b['value'][s], b['sigma'][s], b['prev_gate'][s] = (d['logp'], d['value'].float(),
                                                                           d['sigma'].float(), prev)
@@ -185,6 +189,16 @@ def collect(self:Trainer)->dict:
                         gate_approval=float(masked_mean(b['approve'].float(), b['gmask'])),
                         consensus_rate=float(b['consensus'].mean()), strategic_active=float(b['active'].float().mean()))
     return b
+
+@patch
+def alt_rewards(self:Trainer, d:dict, # `MarlSystem.decide`'s output
+                t:torch.Tensor, pos:torch.Tensor, # the bar [N] and the position before it [N]
+               )->torch.Tensor:
+    "[N, J] reward each single-agent alternative would have earned over bar `t`, scaled as the rewards (halted: 0)."
+    env, c = self.env, self.cfg.env
+    tgt = counterfactual_targets(d['actions'], d['confidence'], d['probs'], c)
+    r = (tgt*env.ret[t][:, None] - (tgt - pos[:, None]).abs()*env.rate)*c.reward_scale
+    return r.masked_fill(env.halted[:, None], 0.0).float()
 
 # %% ../nbs/12_trainer.ipynb #87bdf259
 @patch
@@ -219,7 +233,12 @@ def advantages(self:Trainer, b:dict # a rollout from `collect`
     flat = lambda x: x.reshape(T*N, *x.shape[2:])
     fb = {k: flat(v) for k, v in b.items() if k not in ('last_value', 'last_sigma')}
     mask = torch.cat([fb['active'][:, None].expand(-1, 4), torch.ones(T*N, 4, dtype=torch.bool, device=self.device)], 1)
-    adv8 = self.comm.normalize_advantages(flat(adv.float())[:, [0]*4 + [1]*4], mask, T)
+    if tc.advantage == 'counterfactual':   # each agent's own effect (`counterfactual_advantages`)
+        agent, first = alternatives(self.system.policy.sizes, self.device)
+        adv = counterfactual_advantages(b['alt_reward'].double(), b['alt_probs'], first + b['actions'], agent,
+                                        torch.arange(8, device=self.device) < 4, b['active'], b['dones']).float()
+    else: adv = adv.float()[..., [0]*4 + [1]*4]   # the group's advantage for each of its agents
+    adv8 = self.comm.normalize_advantages(flat(adv), mask, T)
     return fb, mask, adv8, flat(ret_n)
 
 # %% ../nbs/12_trainer.ipynb #9de66b4d
