@@ -11,7 +11,7 @@ from torch.distributions import Categorical
 from tqdm.auto import tqdm
 from .config import Config, atomic_write, flat_config
 from .env import MarketEnv
-from .agents import WindowEncoder, orthogonal_
+from .agents import ENCODERS, orthogonal_
 from .mappo import gae, ValueNormalizer, normalize_advantages, policy_loss, value_loss
 from .evaluate import position_actions, run_backtests, backtest_metrics
 
@@ -22,18 +22,21 @@ __all__ = ['OBS_KEYS', 'SinglePolicy', 'single_policy', 'rollout', 'update', 'tr
 class SinglePolicy(nn.Module):
     "One actor-critic over the agents' whole observation (both windows, the portfolio): short, flat or long."
     def __init__(self, n_strategic:int, strategic_window:int, n_tactical:int, tactical_window:int,
-                 hidden:int=64, portfolio_dim:int=6):
+                 hidden:int=64, portfolio_dim:int=6,
+                 encoder:str='flat', # window encoder, as `model.encoder`: the agents' own, for a fair comparison
+                ):
         super().__init__()
-        self.tactical = WindowEncoder(n_tactical, tactical_window, hidden)
-        self.strategic = WindowEncoder(n_strategic, strategic_window, hidden)
+        self.tactical = ENCODERS[encoder](n_tactical, tactical_window, hidden)
+        self.strategic = ENCODERS[encoder](n_strategic, strategic_window, hidden)
         d = 2*hidden + portfolio_dim
         self.pi = nn.Sequential(orthogonal_(nn.Linear(d, hidden)), nn.Tanh(), orthogonal_(nn.Linear(hidden, 3), 0.01))
         self.v = nn.Sequential(orthogonal_(nn.Linear(d, hidden)), nn.Tanh(), orthogonal_(nn.Linear(hidden, 1), 1.0))
 
     @classmethod
-    def for_env(cls, env:MarketEnv, hidden:int=64):
+    def for_env(cls, env:MarketEnv, hidden:int=64, encoder:str='flat'):
         "Sized for `env`'s observation."
-        return cls(env.strategic.n_features, env.strategic.window, env.tactical.n_features, env.tactical.window, hidden)
+        return cls(env.strategic.n_features, env.strategic.window, env.tactical.n_features, env.tactical.window, hidden,
+                   encoder=encoder)
 
     def forward(self, obs:dict)->tuple: # -> logits [N, 3] (short, flat, long), value [N]
         x = torch.cat([self.tactical(obs['tactical']), self.strategic(obs['strategic']), obs['portfolio']], -1)
@@ -102,7 +105,7 @@ def train_single_ppo(market, # a `Market`
     with torch.random.fork_rng(devices=[device] if torch.device(device).type == 'cuda' else []):
         torch.manual_seed(seed)
         env = market.env('train', seed=seed, device=device)
-        net = SinglePolicy.for_env(env, cfg.model.hidden).to(device)
+        net = SinglePolicy.for_env(env, cfg.model.hidden, cfg.model.encoder).to(device)
         opt, vn = torch.optim.Adam(net.parameters(), lr=tc.lr_tactical, eps=1e-5), ValueNormalizer(1).to(device)
         obs, best, history = env.reset(), dict(sharpe=-math.inf, update=0, state=None), []
         for u in tqdm(range(1, updates + 1), desc='single_ppo', unit='update', disable=not progress):
@@ -132,7 +135,7 @@ def single_ppo_for_run(run_dir, # run folder
     path = Path(run_dir)/'baselines'/'single_ppo.pt'
     key = {k: str(v) for k, v in flat_config(cfg).items() if k != 'trainer.max_updates'}
     env = market.env('validation', n_envs=1, device=device)
-    net = SinglePolicy.for_env(env, cfg.model.hidden).to(device)
+    net = SinglePolicy.for_env(env, cfg.model.hidden, cfg.model.encoder).to(device)
     if path.exists():
         try:
             saved = torch.load(path, map_location=device, weights_only=True)
