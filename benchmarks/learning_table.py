@@ -24,7 +24,7 @@ MARKETS = {'quickstart': [],
            'hours': ['data.synthetic.signal_mean_bars=240'],
            'bars5': ['data.synthetic.freq=5min', 'data.synthetic.n_bars=28800', 'data.synthetic.signal_mean_bars=576',
                      'data.synthetic.regime_vol=[0.4,1.0,2.5]']}
-BASELINES = ['single_ppo', 'ma_crossover', 'momentum', 'buy_and_hold', 'random']
+BASELINES = ['single_ppo', 'ma_crossover', 'momentum', 'buy_and_hold', 'buy_and_hold_limited', 'random']
 
 def row(market:str, seed:int, res:dict)->dict:
     "One line of the table from `train_run`'s result."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/11b_callback.ipynb #7ad9402e
 from __future__ import annotations
-import json, math, signal, sys, threading
+import json, math, signal, sys, threading, time
 from contextlib import contextmanager
 from pathlib import Path
 from .config import atomic_write
@@ -62,14 +62,15 @@ class ProgressBar(Callback):
 class Checkpoint(Callback):
     "Versioned checkpoints every `checkpoint_frequency` updates, `best.pt` by validation Sharpe, `last.pt` at the end."
     order = 30
-    def __init__(self, manager:CheckpointManager=None):
-        self.manager, self.best, self._best_due, self.saved_at = manager, -float('inf'), False, -1
+    def __init__(self, manager:CheckpointManager=None, clock=time.monotonic):
+        self.manager, self.best, self._best_due, self.saved_at, self.clock = manager, -float('inf'), False, -1, clock
     def state_dict(self): return dict(best=float(self.best))
     def load_state_dict(self, d): self.best = d['best']
     def before_fit(self):
         tr = self.trainer
         if self.manager is None:
             self.manager = CheckpointManager(tr.run_dir/'checkpoints', tr.cfg.trainer.keep_checkpoints)
+        self._saved_t = self.clock()
     def after_validate(self):
         s = self.trainer.metrics.get('val_sharpe', float('nan'))
         if math.isfinite(s) and s > self.best: self.best, self._best_due = s, True
@@ -77,10 +78,13 @@ class Checkpoint(Callback):
         tr = self.trainer
         self.manager.save(tr.state_dict(), tr.update, best=self._best_due, metric=self.best if self._best_due else None,
                           versioned=versioned)
-        self._best_due, self.saved_at = False, tr.update
+        self._best_due, self.saved_at, self._saved_t = False, tr.update, self.clock()
     def after_update(self):
-        due = self.trainer.update % self.trainer.cfg.trainer.checkpoint_frequency == 0
-        if due or self._best_due: self.save(versioned=due)
+        tc = self.trainer.cfg.trainer
+        due = self.trainer.update % tc.checkpoint_frequency == 0
+        minutes = getattr(tc, 'checkpoint_minutes', 0)
+        timed = minutes > 0 and self.clock() - self._saved_t >= 60*minutes   # wall time since the last save
+        if due or timed or self._best_due: self.save(versioned=due)
     def after_fit(self):
         if not getattr(self.trainer, 'crashed', False) and self.saved_at != self.trainer.update:
             self.save(versioned=False)

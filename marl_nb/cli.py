@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, inspect, json, os, sys, time, warnings
 from pathlib import Path
-import pandas as pd, torch
+import numpy as np, pandas as pd, torch
 from optuna.trial import TrialState
 from .config import Config, ConfigError, load_config, atomic_write
 from .data import DataError
@@ -17,15 +17,15 @@ from .single_ppo import single_ppo_for_run, single_policy
 from .checkpoint import CheckpointManager, CheckpointError, open_run, resume_state, save_run_config
 from .callback import JSONLLogger, ProgressBar, Checkpoint, GracefulStop, stop_on_sigterm
 from .trainer import Trainer, LocalComm
-from .report import report, report_json, report_html
+from .report import report, report_json, report_html, selection_trials, strict_json
 from .export import export_run
 from .hpo import hpo_spec, open_storage, create_hpo_study, hpo_worker, spec_config, HEARTBEAT
 from .distributed import init_distributed, DataParallel
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'fail', 'cli_args', 'option_spelling', 'run_cli', 'final_evaluation', 'train_run', 'format_table',
-           'train_cli', 'marl_train', 'prepare_cli', 'marl_prepare', 'eval_cli', 'marl_eval', 'export_cli',
-           'marl_export', 'hpo_cli', 'marl_hpo']
+__all__ = ['USER_ERRORS', 'RULES', 'fail', 'cli_args', 'option_spelling', 'run_cli', 'verdict', 'final_evaluation', 'train_run',
+           'format_table', 'train_cli', 'marl_train', 'prepare_cli', 'marl_prepare', 'eval_cli', 'marl_eval',
+           'export_cli', 'marl_export', 'hpo_cli', 'marl_hpo']
 
 # %% ../nbs/20_cli.ipynb #331bd23e
 USER_ERRORS = (DataError, ConfigError, FileNotFoundError, KeyError, IsADirectoryError, NotADirectoryError)
@@ -69,12 +69,34 @@ def run_cli(func, prog:str, argv=None):
     "Parse `argv` (default: the command line) with fastcore's docments parser for `func`, after `cli_args`; call it."
     from fastcore.script import anno_parser
     names, parser = list(inspect.signature(func).parameters), anno_parser(func, prog=prog)
+    for a in parser._actions:   # a docment that states its default gets no second '(default: ...)' from fastcore
+        if a.help and a.help.count('(default:') > 1: a.help = a.help[:a.help.rindex(' (default:')]
     try: argv = cli_args(sys.argv[1:] if argv is None else argv, names, option_spelling(parser))
     except ConfigError as e: fail(prog, e)
     args = vars(parser.parse_args(argv))
     return func(**{k: v for k, v in args.items() if k in names})
 
 # %% ../nbs/20_cli.ipynb #2b13b46d
+RULES = ('single_ppo', 'ma_crossover', 'momentum', 'buy_and_hold', 'buy_and_hold_limited', 'random', 'flat')
+
+def verdict(table:pd.DataFrame)->str:
+    "Plain words under a results table: which baseline did best, and whether the model beat it."
+    sh = table['sharpe'].astype(float)
+    rivals = sh.reindex([k for k in RULES if k in sh.index]).dropna()
+    if 'marl' not in sh.index or rivals.empty: return ''
+    best, m = rivals.idxmax(), sh['marl']
+    beat = np.isfinite(m) and m > rivals[best]
+    out = (f"best baseline: {best} (Sharpe {rivals[best]:+.2f}); the model ({m:+.2f}) "
+           + ("beat it." if beat else "did NOT beat it."))
+    if 'oracle' in sh.index and np.isfinite(sh['oracle']) and sh['oracle'] > 0:
+        out += (f" The oracle, which knows the planted drift, reached {sh['oracle']:+.2f} "
+                f"(the model: {m/sh['oracle']:.0%} of it).")
+    days = table['days'].max() if 'days' in table else None
+    if days is not None and 'annualised' in table and not bool(table['annualised'].all()):
+        out += (f" The split holds {int(days)} days: too few for annual figures; read the Sharpe's interval and "
+                "the period's return.")
+    return out
+
 def final_evaluation(tr:Trainer, manager:CheckpointManager, split:str='test', progress:bool=True)->dict:
     "The end of a run: the best checkpoint (by validation Sharpe) against every baseline on `split`, read once."
     best, chosen = tr.run_dir/'checkpoints'/'best.pt', None
@@ -86,10 +108,12 @@ def final_evaluation(tr:Trainer, manager:CheckpointManager, split:str='test', pr
     tr.system.eval()
     # the single-agent baseline, trained with the same budget (once per run: kept in baselines/)
     single = single_ppo_for_run(tr.run_dir, tr.market, tr.cfg, tr.device, tr.update, progress)
-    table = evaluate(tr.market, tr.system, split, tr.device, seed=tr.cfg.seed,
-                     policies={'single_ppo': single_policy(single)})
+    tri = selection_trials(tr.run_dir)   # the trials behind best.pt, counted as `marl_eval` counts them
+    table = evaluate(tr.market, tr.system, split, tr.device, seed=tr.cfg.seed, n_trials=tri['n_trials'],
+                     policies={'single_ppo': single_policy(single)}, trial_sharpes=tri['sharpes'])
     return dict(split=split, selected='best.pt (validation Sharpe)' if chosen is not None else 'last update',
-                updates=tr.update, results=table.to_dict('index'), table=table,
+                updates=tr.update, n_trials=tri['n_trials'], trials_counted=tri['counted'],
+                results=table.to_dict('index'), table=table, verdict=verdict(table),
                 note='the test split is read once, by this final report; model selection used the validation split '
                      'only')
 
@@ -139,18 +163,19 @@ def train_run(cfg:Config, run_dir, max_updates:int=None,
         if rank != 0: return dict(rank=rank, updates=tr.update, trainer=tr)   # rank 0 alone evaluates
         res = final_evaluation(tr, ck.manager, final_split, progress)
         res |= dict(train_seconds=t_train, data_seconds=t_data, data_share=t_data/(t_data + t_train))
-        atomic_write(run_dir/'eval.json', json.dumps({k: v for k, v in res.items() if k != 'table'}, indent=1,
-                                                     default=float))
+        atomic_write(run_dir/'eval.json', json.dumps(strict_json({k: v for k, v in res.items() if k != 'table'}),
+                                                     indent=1, allow_nan=False))
         return res | dict(trainer=tr)
     finally:
         if lock is not None: lock.release()
 
 # %% ../nbs/20_cli.ipynb #99c9f93f
 def format_table(table:pd.DataFrame)->str:
-    "The held-out results as a short plain-text table."
+    "The held-out results as a short plain-text table (a figure that does not exist, such as flat's Sharpe: '—')."
     cols = ['sharpe', 'total_return', 'max_drawdown', 'turnover', 'exposure']
-    return table[cols].rename(columns={'sharpe': 'Sharpe (daily, ann.)', 'total_return': 'return',
-                                       'max_drawdown': 'max DD'}).to_string(float_format=lambda x: f'{x:+.3f}')
+    t = table[cols].astype(float).rename(columns={'sharpe': 'Sharpe (daily, ann.)', 'total_return': 'return',
+                                                  'max_drawdown': 'max DD'})
+    return t.to_string(float_format=lambda x: f'{x:+.3f}', na_rep='—')
 
 # %% ../nbs/20_cli.ipynb #d78b3e8d
 def train_cli(config:str=None, # shipped config name or YAML path (default: the run's own config.yaml, else quickstart)
@@ -160,7 +185,7 @@ def train_cli(config:str=None, # shipped config name or YAML path (default: the 
               restart:bool=False, # start over in a folder that holds a run (its files are moved to previous/)
               set:str=None, # config overrides, key=value (several may follow one --set)
              ):
-    "Train the 8-agent MAPPO system and report held-out results against buy-and-hold and flat."
+    "Train the 8-agent MAPPO system and report held-out results against the baselines."
     try:
         own = Path(run_dir)/'config.yaml'
         if config is None: config = str(own) if own.is_file() else 'quickstart'
@@ -172,8 +197,10 @@ def train_cli(config:str=None, # shipped config name or YAML path (default: the 
         print(f"\nstopped cleanly ({res['stopped']}) after update {res['updates']}; checkpoint saved. "
               "Continue with --resume.")
         return
-    print(f"\nheld-out results on the {res['split']} split ({res['selected']}; after costs):")
+    days = int(res['table']['days'].max())
+    print(f"\nheld-out results on the {res['split']} split ({days} days; {res['selected']}; after costs):")
     print(format_table(res['table']))
+    print(f"\n{res['verdict']}")
     print(f"\nrun folder: {run_dir}")
 
 def marl_train():
@@ -218,10 +245,12 @@ def eval_cli(run_dir:str=None, # run folder written by marl_train (required)
         if json: atomic_write(json, report_json(rep))
         if html: report_html(rep, html)
     except USER_ERRORS + (ValueError, CheckpointError) as e: fail('marl_eval', e)
-    print(f"{split} split ({rep['checkpoint']}; after costs; n_trials={rep['n_trials']}):")
+    days = int(max(r['days'] for r in rep['results'].values()))
+    print(f"{split} split ({days} days; {rep['checkpoint']}; after costs; n_trials={rep['n_trials']}):")
     t = pd.DataFrame(rep['results']).T
     print(t[['sharpe', 'sharpe_ci_low', 'sharpe_ci_high', 'psr', 'dsr', 'total_return', 'max_drawdown', 'turnover',
-             'exposure']].astype(float).to_string(float_format=lambda x: f'{x:+.3f}'))
+             'exposure']].astype(float).to_string(float_format=lambda x: f'{x:+.3f}', na_rep='—'))
+    print(verdict(t))
     return rep
 
 def marl_eval():

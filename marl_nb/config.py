@@ -63,6 +63,7 @@ class DataConfig:
     embargo: str = fld('0min', 'gap left out between consecutive splits and folds (pandas offset)')
     n_folds: int = fld(4, 'walk-forward folds', ge=1)
     days_per_year: float = fld(252.0, 'trading days per year, to annualise daily metrics', gt=0)
+    min_days_annualised: int = fld(60, 'fewer days in a split: no compounded annual return or Sortino', ge=0)
     synthetic: SyntheticConfig = fld(SyntheticConfig(), 'synthetic market settings')
 
 # %% ../nbs/00_config.ipynb #e1022532
@@ -144,6 +145,7 @@ class TrainerConfig:
     mixed_precision: bool = fld(True, 'autocast on CUDA (always fp32 on CPU)')
     amp_dtype: str = fld('bf16', 'autocast dtype on CUDA', choices=['bf16', 'fp16'])
     checkpoint_frequency: int = fld(50, 'updates between checkpoints', ge=1)
+    checkpoint_minutes: float = fld(0.0, 'also save last.pt after this many minutes since the last save (0: off)', ge=0)
     validation_frequency: int = fld(25, 'updates between validation runs', ge=1)
     empty_cache_frequency: int = fld(10, 'updates between CUDA cache flushes', ge=1)
     keep_checkpoints: int = fld(3, 'newest versioned checkpoints kept (plus best)', ge=1)

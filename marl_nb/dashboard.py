@@ -4,7 +4,7 @@
 
 # %% ../nbs/19_dashboard.ipynb #6e4eb15d
 from __future__ import annotations
-import html, json, math, sys, threading, time
+import html, json, math, re, sys, threading, time
 from pathlib import Path
 import torch
 from fastcore.basics import patch
@@ -354,7 +354,9 @@ def _state(self:TrainingDashboard, ended:bool)->str:
     return 'running'
 
 @patch
-def status_text(self:TrainingDashboard, ended:bool=False)->str:
+def status_text(self:TrainingDashboard, ended:bool=False,
+                markup:bool=False, # HTML for the status widget; plain text (for `print`, logs) by default
+               )->str:
     "The status line: state, last checkpoint, session time left."
     tr, c = self.trainer, self.control
     ck = next((x for x in tr.cbs if isinstance(x, Checkpoint)), None)
@@ -367,7 +369,8 @@ def status_text(self:TrainingDashboard, ended:bool=False)->str:
     if c.checkpoint_requested.is_set(): ckpt += ' (checkpoint requested)'
     tl = getattr(self.session, 'time_left', None) if self.session is not None else None
     sess = f"session: {_hms(tl)} left" if tl is not None else 'no session deadline'
-    return f"{self._state(ended)} &nbsp;|&nbsp; {ckpt} &nbsp;|&nbsp; {sess}"
+    line = f"{self._state(ended)} &nbsp;|&nbsp; {ckpt} &nbsp;|&nbsp; {sess}"
+    return line if markup else html.unescape(re.sub(r'<[^>]+>', '', line)).replace('\xa0', ' ')
 
 # %% ../nbs/19_dashboard.ipynb #7201c0c6
 @patch
@@ -384,7 +387,7 @@ def refresh(self:TrainingDashboard, force:bool=True, # False: skip when the last
         eta = _hms(rate*(n - done)) if rate else '?'
         self.progress_text.value = (f"&nbsp; {done}/{n} updates &nbsp; {f'{rate:.2f} s/update' if rate else ''} "
                                     f"&nbsp; ETA {eta}")
-        self.status.value = self.status_text(ended)
+        self.status.value = self.status_text(ended, markup=True)
         if force or now - self._chart_last >= self.chart_s: self._draw_charts(now)
     self._buttons(ended)
 

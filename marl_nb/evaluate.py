@@ -8,13 +8,14 @@ import numpy as np, pandas as pd, torch
 from .env import MarketEnv, AGENTS, action_sizes
 from .critic import GATE_FEATURES
 from .agents import consensus_rate
-from .metrics import summary, directional_accuracy, trade_returns, win_rate_periods
+from .metrics import (summary, directional_accuracy, trade_returns, win_rate_periods, daily_returns,
+                             deflated_sharpe_ratio)
 
 # %% auto #0
-__all__ = ['MOMENTUM_WINDOWS', 'day_starts', 'backtest', 'position_actions', 'flat_policy', 'buy_and_hold_policy',
-           'signal_policy', 'ma_crossover_policy', 'momentum_policy', 'random_policy', 'oracle_policy', 'system_policy',
-           'run_backtests', 'backtest_metrics', 'momentum_window', 'baselines', 'evaluate', 'neutral_actions',
-           'ablation_policy', 'ablation']
+__all__ = ['buy_and_hold', 'MOMENTUM_WINDOWS', 'day_starts', 'backtest', 'position_actions', 'flat_policy', 'buy_and_hold_policy',
+           'Benchmark', 'hold_backtest', 'signal_policy', 'ma_crossover_policy', 'momentum_policy', 'random_policy',
+           'oracle_policy', 'system_policy', 'run_backtests', 'backtest_metrics', 'momentum_window', 'baselines',
+           'chosen_metrics', 'evaluate', 'neutral_actions', 'ablation_policy', 'ablation']
 
 # %% ../nbs/11_evaluate.ipynb #dd445332
 def day_starts(env:MarketEnv)->torch.Tensor:
@@ -90,6 +91,28 @@ def position_actions(env:MarketEnv, side)->torch.Tensor:
 def flat_policy(obs, env): return position_actions(env, 1), None, None
 def buy_and_hold_policy(obs, env): return position_actions(env, 2), None, None
 
+class Benchmark:
+    "A baseline computed from prices outside the env (no episodes, no risk limits); `run_backtests` calls `backtest`."
+    def __init__(self, backtest): self.backtest = backtest   # (market, split) -> a `backtest`-like result
+
+def hold_backtest(market, split:str='validation')->dict:
+    "The instrument held long from the first to the last bar the backtests of `split` trade, one entry and one exit."
+    ref = backtest(market, flat_policy, split)            # the period every env backtest of this split covers
+    ts, close = market.tactical_ts.astype('datetime64[ns]'), market.close
+    j0, j1 = np.searchsorted(ts, ref['frame'].index[[0, -1]].to_numpy())
+    j = np.arange(j0, j1 + 1)                              # bar j earns close[j]/close[j-1] - 1, overnight gaps too
+    rate = market.env(split, n_envs=1).rate
+    cost = np.zeros(len(j)); cost[0] += rate; cost[-1] += rate
+    idx = pd.DatetimeIndex(ts[j], name='timestamp')
+    bar_ret = close[j]/close[j - 1] - 1
+    trade = np.zeros(len(j)); trade[0] = 1.0
+    frame = pd.DataFrame({'ret': bar_ret - cost, 'position': 1.0, 'cost': cost, 'approve': True, 'bar_ret': bar_ret,
+                          'day': pd.factorize(idx.normalize())[0], 'trade': trade}, index=idx)
+    frame['equity'] = (1 + frame['ret']).cumprod()
+    return dict(frame=frame, actions=pd.DataFrame(columns=list(AGENTS), dtype=float), days=ref['days'], split=split)
+
+buy_and_hold = Benchmark(hold_backtest)
+
 # %% ../nbs/11_evaluate.ipynb #cd05db89
 def signal_policy(signal:np.ndarray):
     "Hold the sign of `signal[t]` (known at the close of bar t) at the full budget: short, flat or long."
@@ -136,25 +159,28 @@ def system_policy(system, deterministic:bool=True):
 
 # %% ../nbs/11_evaluate.ipynb #b1af23a3
 def run_backtests(market, policies:dict, split:str='validation', device='cpu', seed:int=0)->dict:
-    "Backtest every policy of `policies` (name -> policy) on `split`, each with the same seeded random stream."
+    "Backtest every policy (name -> policy or `Benchmark`) on `split`, each with the same seeded random stream."
     out = {}
     for name, pol in policies.items():
         # seeded gate draws; the caller's RNG is untouched
         with torch.random.fork_rng(devices=[device] if torch.device(device).type == 'cuda' else []):
             torch.manual_seed(seed)
-            out[name] = backtest(market, pol, split, device, reset=getattr(pol, 'reset', None))
+            out[name] = (pol.backtest(market, split) if isinstance(pol, Benchmark) else
+                         backtest(market, pol, split, device, reset=getattr(pol, 'reset', None)))
     return out
 
 # %% ../nbs/11_evaluate.ipynb #bbd913a1
 def backtest_metrics(bt:dict, # a `backtest` result
                      periods_per_year:float=252, # trading days per year
                      n_trials:int=1, # trials behind the selection (deflated Sharpe)
+                     min_days:int=0, # fewer days: no compounded annual figures (see `summary`)
                     )->dict:
     "All metrics of a backtest: daily headline (PSR/DSR/CI), win rates, direction, turnover, exposure, gate, consensus."
     f, acts = bt['frame'], bt['actions']
     tr = trade_returns(f['ret'], f['position'], f['day'])
     a = torch.tensor(acts.to_numpy())
-    return summary(f['ret'], periods_per_year, n_trials) | directional_accuracy(f['position'], f['bar_ret']) | dict(
+    head = summary(f['ret'], periods_per_year, n_trials, min_days=min_days)
+    return head | directional_accuracy(f['position'], f['bar_ret']) | dict(
         win_rate_trades=float((tr > 0).mean()) if len(tr) else np.nan, n_trades=len(tr),
         win_rate_bars=win_rate_periods(f['ret']),
         turnover=float(f['trade'].abs().sum()/max(bt['days'], 1)), exposure=float((f['position'] != 0).mean()),
@@ -173,22 +199,39 @@ def momentum_window(market, windows=MOMENTUM_WINDOWS, device='cpu', seed:int=0)-
 
 def baselines(market, seed:int=0, device='cpu')->dict:
     "The rule baselines for `market` (momentum's window chosen on validation; the oracle only on synthetic data)."
-    b = {'flat': flat_policy, 'buy_and_hold': buy_and_hold_policy, 'ma_crossover': ma_crossover_policy(market.close),
+    b = {'flat': flat_policy, 'buy_and_hold': buy_and_hold, 'buy_and_hold_limited': buy_and_hold_policy,
+         'ma_crossover': ma_crossover_policy(market.close),
          'momentum': momentum_policy(market.close, momentum_window(market, device=device, seed=seed)),
          'random': random_policy(seed)}
     if market.oracle is not None: b['oracle'] = oracle_policy(market.oracle)
     return b
 
 # %% ../nbs/11_evaluate.ipynb #f7c44948
+def chosen_metrics(bt:dict, # a `backtest` result of a model chosen on validation
+                   data, # the config's `data` section (days a year, fewest days for annual figures)
+                   n_trials:int=1, # trials behind the choice, for the deflated Sharpe
+                   trial_sharpes=None, # the trials' validation Sharpes (annualised, as logged), for the DSR's spread
+                  )->dict:
+    "`backtest_metrics` of a chosen model: its DSR deflated by the trials behind the choice."
+    m = backtest_metrics(bt, data.days_per_year, n_trials, data.min_days_annualised)
+    if trial_sharpes is not None and len(trial_sharpes) > 1:
+        m['dsr'] = deflated_sharpe_ratio(daily_returns(bt['frame']['ret']), n_trials,
+                                         np.asarray(trial_sharpes, float)/np.sqrt(data.days_per_year))
+    return m
+
 def evaluate(market, system=None, split:str='validation', device='cpu', seed:int=0, baselines_too:bool=True,
-             n_trials:int=1, # trials behind the selection of `system`, for the deflated Sharpe
+             n_trials:int=1, # trials behind the selection of `system`, for its deflated Sharpe (the baselines: 1)
              policies:dict=None, # more policies to compare (name -> policy), e.g. a trained `single_ppo`
+             trial_sharpes=None, # the trials' validation Sharpes, for the spread in the system's DSR
             )->pd.DataFrame:
     "Every metric (daily Sharpe after costs, PSR/DSR, drawdown, win rates...) of the system and baselines on `split`."
     pols = (({'marl': system_policy(system)} if system is not None else {}) | (policies or {})
             | (baselines(market, seed, device) if baselines_too else {}))
     bts = run_backtests(market, pols, split, device, seed)
-    return pd.DataFrame({k: backtest_metrics(bt, market.cfg.data.days_per_year, n_trials) for k, bt in bts.items()}).T
+    d = market.cfg.data
+    return pd.DataFrame({k: chosen_metrics(bt, d, n_trials, trial_sharpes) if k == 'marl' else
+                            backtest_metrics(bt, d.days_per_year, 1, d.min_days_annualised)
+                         for k, bt in bts.items()}).T
 
 # %% ../nbs/11_evaluate.ipynb #f4c33866
 def neutral_actions(cfg)->tuple:

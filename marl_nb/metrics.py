@@ -223,14 +223,17 @@ def summary(returns:pd.Series, # per-bar simple returns after costs, indexed by 
             periods_per_year:float=252, # trading days per year (the Sharpe is computed on daily returns)
             n_trials:int=1, # trials behind the selection, for the deflated Sharpe
             trial_sharpes=None, # per-period (daily) Sharpes of the trials, if known
+            min_days:int=0, # fewer days of returns than this: no compounded annual return, no Sortino (NaN)
            )->dict:
     "Headline backtest metrics: daily Sharpe (PSR, DSR, 95% bootstrap interval), Sortino, drawdown, returns, days."
     d = daily_returns(returns)
     lo, hi = sharpe_ci(d, periods_per_year)
+    ok = len(d) >= min_days
     return dict(sharpe=sharpe_ratio(d, periods_per_year), sharpe_ci_low=lo, sharpe_ci_high=hi,
                 psr=probabilistic_sharpe_ratio(d), dsr=deflated_sharpe_ratio(d, n_trials, trial_sharpes),
-                n_trials=n_trials, sortino=sortino_ratio(d, periods_per_year), max_drawdown=max_drawdown(returns),
+                n_trials=n_trials, sortino=sortino_ratio(d, periods_per_year) if ok else np.nan,
+                max_drawdown=max_drawdown(returns),
                 total_return=float(np.prod(1 + returns.to_numpy()) - 1),
-                annual_return=annual_return(d, periods_per_year),
+                annual_return=annual_return(d, periods_per_year) if ok else np.nan, annualised=ok,
                 annual_volatility=annual_volatility(d, periods_per_year), win_rate_days=win_rate_periods(d),
                 days=len(d))

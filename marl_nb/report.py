@@ -11,14 +11,13 @@ from .config import load_config, atomic_write
 from .assemblers import Normalizer
 from .env import AGENTS
 from .system import Market, MarlSystem
-from .evaluate import system_policy, baselines, run_backtests, backtest_metrics
+from .evaluate import system_policy, baselines, run_backtests, backtest_metrics, chosen_metrics
 from .single_ppo import single_ppo_for_run, single_policy
-from .metrics import daily_returns, deflated_sharpe_ratio
 from .checkpoint import CheckpointManager, CheckpointError
 
 # %% auto #0
-__all__ = ['read_checkpoint', 'load_run', 'load_system', 'validation_history', 'trained_updates', 'select_checkpoint', 'report',
-           'report_json', 'report_figures', 'report_html']
+__all__ = ['read_checkpoint', 'load_run', 'load_system', 'validation_history', 'selection_trials', 'trained_updates',
+           'select_checkpoint', 'report', 'strict_json', 'report_json', 'report_figures', 'report_html']
 
 # %% ../nbs/14_report.ipynb #08fe2143
 def read_checkpoint(path)->dict:
@@ -64,6 +63,25 @@ def validation_history(run_dir)->list:
         if v[0] is not None and v != seen: out.append(v[0]); seen = v
     return out
 
+def selection_trials(run_dir, # run folder
+                     compared=(), # checkpoint files compared on validation after training (`select_checkpoint`)
+                     extra:int=0, # trials outside this run (HPO trials, ensemble variants)
+                    )->dict:
+    "The trials behind a run's chosen model: every distinct update scored on validation, plus `extra`."
+    p = Path(run_dir)/'metrics.jsonl'
+    rows = [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
+    scored, seen = {}, None
+    for r in rows:   # a new validation result (the logger repeats the last one); a resumed update counts once
+        v = (r.get('val_sharpe'), r.get('val_return'))
+        if v[0] is not None and v != seen: scored[r.get('update')] = v[0]; seen = v
+    states = set(scored)
+    for c in map(Path, compared):
+        try: states.add(int(json.loads(c.with_name(c.name + '.json').read_text())['update']))
+        except (OSError, ValueError, KeyError, TypeError): states.add(c.name)   # update unknown: a trial of its own
+    return dict(n_trials=max(1, len(states) + extra), sharpes=list(scored.values()),
+                counted=dict(validated_updates=len(scored), checkpoints_compared=len(compared),
+                             distinct_models=len(states), extra=extra))
+
 def trained_updates(run_dir)->int|None:
     "How many updates the run trained (its last logged update), the budget its baselines get; None before any."
     p = Path(run_dir)/'metrics.jsonl'
@@ -98,46 +116,44 @@ def report(run_dir, # run folder
     "Every metric of the system and the baselines on `split`, the backtests, and how the model was chosen."
     if split not in ('validation', 'test'): raise ValueError(f"split must be 'validation' or 'test', got {split!r}")
     cfg, market = load_run(run_dir, device)
-    hist = validation_history(run_dir)
     if checkpoint is None:
         sel = select_checkpoint(run_dir, market, cfg, device)
-        path, n_selection = sel['path'], len(sel['table'])
+        path, compared = sel['path'], [Path(run_dir)/'checkpoints'/n for n in sel['table'].index]
         how = f"{sel['path'].name}: best validation Sharpe of {len(sel['table'])} checkpoints"
     else:
-        path, n_selection, how = Path(run_dir)/'checkpoints'/checkpoint, 0, f"{checkpoint}: given"
-    n_trials = max(1, len(hist) + n_selection + extra_trials)
-    trial_sharpes = np.array(hist)/math.sqrt(cfg.data.days_per_year) if len(hist) > 1 else None
+        path, compared, how = Path(run_dir)/'checkpoints'/checkpoint, (), f"{checkpoint}: given"
+    tri = selection_trials(run_dir, compared, extra_trials)
     system = load_system(cfg, market, path, device)
     single = single_policy(single_ppo_for_run(run_dir, market, cfg, device, trained_updates(run_dir), progress))
     pols = {'marl': system_policy(system), 'single_ppo': single} | baselines(market, cfg.seed, device)
     bts = run_backtests(market, pols, split, device, cfg.seed)
     ppy = cfg.data.days_per_year
-    results = {}
-    for k, bt in bts.items():
-        m = backtest_metrics(bt, ppy, n_trials if k == 'marl' else 1)
-        if k == 'marl' and trial_sharpes is not None:
-            m['dsr'] = deflated_sharpe_ratio(daily_returns(bt['frame']['ret']), n_trials, trial_sharpes)
-        results[k] = m
+    results = {k: chosen_metrics(bt, cfg.data, tri['n_trials'], tri['sharpes']) if k == 'marl' else
+                  backtest_metrics(bt, ppy, 1, cfg.data.min_days_annualised) for k, bt in bts.items()}
     a, b = market.splits[split]
     ts = market.tactical_ts.astype('datetime64[ns]')
     note = ('the test split is read once, by this final report; the checkpoint was chosen on the validation split only'
             if split == 'test' else
             'validation split: the split used for model selection (optimistic for the chosen model)')
     return dict(run_dir=str(run_dir), split=split, period=[str(ts[a]), str(ts[b - 1])], checkpoint=how,
-                n_trials=n_trials, trials_counted=dict(validations_during_training=len(hist),
-                                                       checkpoints_compared=n_selection, extra=extra_trials),
+                n_trials=tri['n_trials'], trials_counted=tri['counted'],
                 costs_bps=cfg.env.commission_bps + cfg.env.slippage_bps, periods_per_year=ppy, note=note,
                 results=results, backtests=bts, market=market)
 
 # %% ../nbs/14_report.ipynb #54fef3c9
+def strict_json(v):
+    "`v` for strict JSON: numbers that are not finite as None, numpy scalars as Python ones, tuples as lists."
+    if isinstance(v, dict): return {k: strict_json(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)): return [strict_json(x) for x in v]
+    if isinstance(v, (bool, np.bool_)): return bool(v)
+    if isinstance(v, (int, np.integer)): return int(v)
+    if isinstance(v, (float, np.floating)): return float(v) if math.isfinite(v) else None
+    return v
+
 def report_json(rep:dict)->str:
-    "The report as JSON (NaN and infinities as null)."
-    clean = lambda v: None if isinstance(v, float) and not math.isfinite(v) else v
-    out = {k: v for k, v in rep.items() if k not in ('backtests', 'market')}
-    out['results'] = {k: {m: clean(float(x)) if isinstance(x, (int, float, np.floating, np.integer)) else x
-                          for m, x in r.items()}
-                      for k, r in rep['results'].items()}
-    return json.dumps(out, indent=1)
+    "The report as strict JSON (NaN and infinities as null)."
+    return json.dumps(strict_json({k: v for k, v in rep.items() if k not in ('backtests', 'market')}), indent=1,
+                      allow_nan=False)
 
 # %% ../nbs/14_report.ipynb #c77c5dc7
 def report_figures(rep:dict)->list:

@@ -12,12 +12,12 @@ from .data import walk_forward_folds, split_rows
 from .assemblers import Normalizer
 from .checkpoint import CheckpointManager
 from .system import Market
-from .evaluate import system_policy, buy_and_hold_policy, baselines, run_backtests, backtest_metrics
+from .evaluate import system_policy, buy_and_hold_policy, buy_and_hold, baselines, run_backtests, backtest_metrics
 from .metrics import summary, daily_returns, deflated_sharpe_ratio
 from .store import store_for
 from .callback import JSONLLogger, Checkpoint, ProgressBar
 from .trainer import Trainer
-from .report import read_checkpoint, load_system, select_checkpoint, validation_history
+from .report import read_checkpoint, load_system, select_checkpoint, validation_history, selection_trials
 from .curriculum import ensemble_policy
 
 # %% auto #0
@@ -113,9 +113,10 @@ def train_member(cfg:Config, # resolved config (its seed seeds the run)
     dev = str(tr.device)
     sel = select_checkpoint(run_dir, market, cfg, dev)
     hist = validation_history(run_dir)
+    tri = selection_trials(run_dir, [run_dir/'checkpoints'/n for n in sel['table'].index])
     return dict(run_dir=run_dir, checkpoint=sel['path'], table=sel['table'], val=dict(sel['table'].loc[sel['best']]),
                 system=load_system(cfg, market, sel['path'], dev), history=hist,
-                n_trials=len(hist) + len(sel['table']), updates=tr.update, device=dev)
+                n_trials=tri['n_trials'], updates=tr.update, device=dev)
 
 # %% ../nbs/15a_selection.ipynb #08b5a273
 def _clean(v):
@@ -198,7 +199,7 @@ def walk_forward(cfg:Config, # resolved config (data, model, trainer settings)
     for k, r in enumerate(folds):
         fm = fold_market(market, r)
         m = train_member(cfg, fm, run_dir/f'fold{k}', updates, progress)
-        pols = {'marl': system_policy(m['system']), 'buy_and_hold': buy_and_hold_policy}
+        pols = {'marl': system_policy(m['system']), 'buy_and_hold': buy_and_hold}
         bts = run_backtests(fm, pols, 'oos', m['device'], cfg.seed)
         s, bh = backtest_metrics(bts['marl'], ppy, m['n_trials']), backtest_metrics(bts['buy_and_hold'], ppy)
         rows.append(_fold_row(k, fm, r, m, s, bh))

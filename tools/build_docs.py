@@ -42,6 +42,10 @@ def _clean_outputs(outputs)->list:
     out = []
     for o in outputs or []:
         data = o.get('data') if isinstance(o, dict) else None
+        if data and 'text/markdown' in data:   # show_doc's Quarto link attributes, as plain HTML
+            md = re.sub(r'\[source\]\(([^)]+)\)\{target="_blank" style="([^"]*)"\}',
+                        r'<a href="\1" target="_blank" style="\2">source</a>', ''.join(data['text/markdown']))
+            o = dict(o, data=dict(data, **{'text/markdown': md})); data = o['data']
         if data and 'application/vnd.plotly.v1+json' in data:
             data = dict(data); fig = data.pop('application/vnd.plotly.v1+json')
             data['text/html'] = _plotly_html(fig)
@@ -70,10 +74,14 @@ def run_notebook(nb_path:str, out_html:str, skip_flags:list, site_title:str, nav
         torch.set_num_threads(threads)   # one thread per worker: on 2 cores, 2 threads each spin-wait and cost several times the CPU
     except ImportError: pass
     from nbdev.process import NBProcessor
+    from nbdev.processors import add_show_docs
     from execnb.shell import CaptureShell
-    nb = NBProcessor(nb_path).nb   # reads the notebook and parses each cell's `#|` directives into `cell.directives_`
+    # reads the notebook, parses each cell's `#|` directives into `cell.directives_`, and adds a `show_doc` cell after
+    # every exported definition, as nbdev's Quarto build does: API pages show signatures and parameter tables
+    proc = NBProcessor(nb_path, procs=[add_show_docs]); proc.process(); nb = proc.nb
     shell = CaptureShell(nb_path)
     shell.run("import plotly.io as _pio; _pio.renderers.default = 'plotly_mimetype'")
+    shell.run("from nbdev.showdoc import show_doc")
     flags = set(skip_flags)
     cwd = os.getcwd(); os.chdir(nb_path.parent); sys.path.insert(0, str(ROOT))
     try:
@@ -99,12 +107,13 @@ def _visible(cell)->dict | None:
     "The cell as shown in the docs (None: hidden), from its nbdev directives."
     d = getattr(cell, 'directives_', {}) or {}
     if 'hide' in d or d.get('include:', [''])[0].lower() == 'false': return None
+    if 'export' in d and 'exports' not in d: return None   # exported source: shown as the `show_doc` cells after it
     c = dict(cell_type=cell.cell_type, metadata={}, source=cell.source, id=cell.get('id'))
     if cell.cell_type == 'code':
         c['source'] = re.sub(r'^#\|.*\n?', '', cell.source, flags=re.M)
         c['outputs'] = [] if d.get('output:', [''])[0].lower() == 'false' else _clean_outputs(_plain(list(cell.get('outputs', [])), 'outputs'))
         c['execution_count'] = None
-        if 'hide_input' in d or d.get('echo:', [''])[0].lower() == 'false': c['metadata'] = {'jupyter': {'source_hidden': True}, 'hide_input': True}
+        if 'hide_input' in d or d.get('echo:', [''])[0].lower() == 'false' or getattr(cell, 'has_sd', False): c['metadata'] = {'jupyter': {'source_hidden': True}, 'hide_input': True}
         if not c['source'].strip() and not c['outputs']: return None
     return c
 
@@ -162,7 +171,8 @@ def title_of(nb_path:Path)->tuple:
 
 def build_nav(pages:list, site_title:str)->str:
     "The sidebar: modules, then each subfolder (tutorials) as its own section."
-    parts, section = [f'<nav id="site-nav"><h2><a href="index.html">{html.escape(site_title)}</a></h2>'], None
+    parts, section = [f'<nav id="site-nav"><h2><a href="index.html">{html.escape(site_title)}</a></h2>'
+                      '<a href="contents.html">All notebooks, with build times</a>'], None
     for p in pages:
         sec = p['section']
         if sec != section: parts.append(f'<h3>{html.escape(sec)}</h3>'); section = sec
@@ -206,6 +216,9 @@ def main(argv=None):
     out = Path(a.out)
     if out.exists(): shutil.rmtree(out)
     out.mkdir(parents=True)
+    if (nbs/'images').is_dir(): shutil.copytree(nbs/'images', out/'images')   # pictures the pages link to
+    # the console scripts (marl_train, ...) that notebooks start live next to this interpreter, venv activated or not
+    os.environ['PATH'] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get('PATH', '')
     import plotly
     shutil.copy(Path(plotly.__file__).parent/'package_data'/'plotly.min.js', out/'plotly.min.js')
     site_title = 'marl_nb'
@@ -234,11 +247,11 @@ def main(argv=None):
             rel = _rel(Path(p['nb']), nbs)
             print(f"  {'ok  ' if r['ok'] else 'FAIL'} {str(rel):45s} {r['seconds']:6.1f} s wall {r.get('cpu', 0):6.1f} s CPU", flush=True)
     secs = time.perf_counter() - t0
-    (out/'index.html').write_text(build_index(pages, site_title, nav, results, secs))
+    (out/'contents.html').write_text(build_index(pages, site_title, nav, results, secs))   # index.html: the start page
     bad = {k: v for k, v in results.items() if not v['ok']}
     for k, v in bad.items(): print(f"\n=== {_rel(Path(k), nbs)} failed: {v['error']}", file=sys.stderr)
     cpu_total = sum(r.get('cpu', 0) for r in results.values())
-    print(f"\nbuild_docs: {len(results) - len(bad)} rendered, {len(bad)} failed, in {secs:.0f} s wall ({cpu_total:.0f} s CPU in the notebooks); open {out/'index.html'}")
+    print(f"\nbuild_docs: {len(results) - len(bad)} rendered, {len(bad)} failed, in {secs:.0f} s wall ({cpu_total:.0f} s CPU in the notebooks); open {out/('index.html' if (out/'index.html').exists() else 'contents.html')}")
     if bad:
         print("build_docs: failed notebooks: " + ', '.join(f"{_rel(Path(k), nbs)} (cell {v['cell']})" for k, v in bad.items()), file=sys.stderr)
         sys.exit(1)
