@@ -91,8 +91,8 @@ def verdict(table:pd.DataFrame)->str:
     if 'oracle' in sh.index and np.isfinite(sh['oracle']) and sh['oracle'] > 0:
         out += (f" The oracle, which knows the planted drift, reached {sh['oracle']:+.2f} "
                 f"(the model: {m/sh['oracle']:.0%} of it).")
-    days = table['days'].max() if 'days' in table else None
-    if days is not None and 'annualised' in table and not bool(table['annualised'].all()):
+    days = table.loc['marl', 'days'] if 'days' in table else None
+    if days is not None and 'annualised' in table and not bool(table.loc['marl', 'annualised']):
         out += (f" The split holds {int(days)} days: too few for annual figures; read the Sharpe's interval and "
                 "the period's return.")
     return out
@@ -172,9 +172,10 @@ def train_run(cfg:Config, run_dir, max_updates:int=None,
 # %% ../nbs/20_cli.ipynb #99c9f93f
 def format_table(table:pd.DataFrame)->str:
     "The held-out results as a short plain-text table (a figure that does not exist, such as flat's Sharpe: '—')."
-    cols = ['sharpe', 'total_return', 'max_drawdown', 'turnover', 'exposure']
-    t = table[cols].astype(float).rename(columns={'sharpe': 'Sharpe (daily, ann.)', 'total_return': 'return',
-                                                  'max_drawdown': 'max DD'})
+    cols = ['sharpe', 'sharpe_ci_low', 'sharpe_ci_high', 'total_return', 'max_drawdown', 'turnover', 'exposure']
+    t = table.reindex(columns=cols).astype(float).rename(columns={
+        'sharpe': 'Sharpe (daily, ann.)', 'sharpe_ci_low': '95% CI low', 'sharpe_ci_high': 'high',
+        'total_return': 'return', 'max_drawdown': 'max DD'})
     return t.to_string(float_format=lambda x: f'{x:+.3f}', na_rep='—')
 
 # %% ../nbs/20_cli.ipynb #d78b3e8d
@@ -197,7 +198,7 @@ def train_cli(config:str=None, # shipped config name or YAML path (default: the 
         print(f"\nstopped cleanly ({res['stopped']}) after update {res['updates']}; checkpoint saved. "
               "Continue with --resume.")
         return
-    days = int(res['table']['days'].max())
+    days = int(res['table'].loc['marl', 'days'])
     print(f"\nheld-out results on the {res['split']} split ({days} days; {res['selected']}; after costs):")
     print(format_table(res['table']))
     print(f"\n{res['verdict']}")
@@ -245,7 +246,7 @@ def eval_cli(run_dir:str=None, # run folder written by marl_train (required)
         if json: atomic_write(json, report_json(rep))
         if html: report_html(rep, html)
     except USER_ERRORS + (ValueError, CheckpointError) as e: fail('marl_eval', e)
-    days = int(max(r['days'] for r in rep['results'].values()))
+    days = int(rep['results']['marl']['days'])
     print(f"{split} split ({days} days; {rep['checkpoint']}; after costs; n_trials={rep['n_trials']}):")
     t = pd.DataFrame(rep['results']).T
     print(t[['sharpe', 'sharpe_ci_low', 'sharpe_ci_high', 'psr', 'dsr', 'total_return', 'max_drawdown', 'turnover',

@@ -189,12 +189,15 @@ def report_html(rep:dict, path, include_plotlyjs='cdn')->Path:
     "Write the HTML report to `path`."
     cols = ['sharpe', 'sharpe_ci_low', 'sharpe_ci_high', 'psr', 'dsr', 'total_return', 'max_drawdown', 'sortino',
             'win_rate_trades', 'win_rate_bars', 'directional_accuracy', 'directional_pvalue', 'turnover', 'exposure',
-            'gate_approval', 'n_trades']
-    table = pd.DataFrame(rep['results']).T[cols].astype(float).to_html(float_format=lambda x: f'{x:.3f}')
+            'gate_approval', 'n_trades', 'days']
+    table = pd.DataFrame(rep['results']).T.reindex(columns=cols).astype(float).to_html(
+        float_format=lambda x: f'{x:.3f}', na_rep='—')
     figs = ''.join(fig.to_html(full_html=False, include_plotlyjs=include_plotlyjs if i == 0 else False)
                    for i, fig in enumerate(report_figures(rep)))
     head = (f"<h1>marl_nb report: {rep['split']} split</h1><p>{rep['note']}.</p><p>model: {rep['checkpoint']}; "
-            f"trials counted for the deflated Sharpe: {rep['n_trials']} ({rep['trials_counted']}); "
+            f"trials counted for the deflated Sharpe: {rep['n_trials']} ({rep['trials_counted']}; a trial is a "
+            "distinct model state whose validation score the choice could see, the same count in marl_train and "
+            "marl_eval); "
             f"costs {rep['costs_bps']} bps per unit traded; "
             f"Sharpe on daily returns, annualised with {rep['periods_per_year']} days; PSR/DSR per day.</p>")
     return atomic_write(path, "<html><head><meta charset='utf-8'><title>marl_nb report</title></head>"
