@@ -11,9 +11,9 @@ import yaml
 
 # %% auto #0
 __all__ = ['CONFIG_DIR', 'RESUME_FROZEN', 'fld', 'SyntheticConfig', 'DataConfig', 'FeatureConfig', 'EnvConfig', 'ModelConfig',
-           'TrainerConfig', 'Config', 'ConfigError', 'merge_dict', 'check_config', 'config_path', 'read_yaml',
-           'parse_override', 'load_config', 'temp_prefix', 'atomic_write', 'config_dict', 'save_config', 'config_hash',
-           'pid_alive', 'stale_temps', 'flat_config', 'resume_changes', 'load_search_space']
+           'TrainerConfig', 'StressConfig', 'Config', 'ConfigError', 'merge_dict', 'check_config', 'config_path',
+           'read_yaml', 'parse_override', 'load_config', 'temp_prefix', 'atomic_write', 'config_dict', 'save_config',
+           'config_hash', 'pid_alive', 'stale_temps', 'flat_config', 'resume_changes', 'load_search_space']
 
 # %% ../nbs/00_config.ipynb #3f720534
 def fld(default, # default value (lists are copied per instance)
@@ -154,6 +154,15 @@ class TrainerConfig:
     keep_alive_interval: int = fld(300, 'seconds between Colab keep-alive heartbeats', ge=1)
     session_hours: float = fld(24.0, 'session length before a clean stop (Colab limit)', gt=0)
 
+# %% ../nbs/00_config.ipynb #30bc114e
+@dataclass
+class StressConfig:
+    "The report's stress scenarios: when the model passes one, and how large the planted gaps are."
+    min_sharpe: float = fld(0.0, "a scenario passes when the model's Sharpe stays at or above this")
+    max_drawdown: float = fld(0.1, "... and its maximum drawdown stays within this (a positive fraction)", gt=0, le=1)
+    gap_atr: float = fld(5.0, "size of the 'gaps' scenario's one-bar jumps, in multiples of the mean absolute bar move",
+                         gt=0)
+
 # %% ../nbs/00_config.ipynb #6ec8f588
 @dataclass
 class Config:
@@ -166,6 +175,7 @@ class Config:
     env: EnvConfig = fld(EnvConfig(), 'environment')
     model: ModelConfig = fld(ModelConfig(), 'agents, critic and gate')
     trainer: TrainerConfig = fld(TrainerConfig(), 'MAPPO and training loop')
+    stress: StressConfig = fld(StressConfig(), "the report's stress scenarios (not part of a run's identity)")
 
 # %% ../nbs/00_config.ipynb #82358bb1
 class ConfigError(ValueError):

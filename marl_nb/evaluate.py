@@ -197,11 +197,13 @@ def momentum_window(market, windows=MOMENTUM_WINDOWS, device='cpu', seed:int=0)-
     sharpe = {w: backtest_metrics(bt, market.cfg.data.days_per_year)['sharpe'] for w, bt in bts.items()}
     return max(windows, key=lambda w: np.nan_to_num(sharpe[w], nan=-np.inf))
 
-def baselines(market, seed:int=0, device='cpu')->dict:
+def baselines(market, seed:int=0, device='cpu',
+              momentum:int=None, # the momentum rule's window; None: chosen on the validation split
+             )->dict:
     "The rule baselines for `market` (momentum's window chosen on validation; the oracle only on synthetic data)."
+    w = momentum or momentum_window(market, device=device, seed=seed)
     b = {'flat': flat_policy, 'buy_and_hold': buy_and_hold, 'buy_and_hold_limited': buy_and_hold_policy,
-         'ma_crossover': ma_crossover_policy(market.close),
-         'momentum': momentum_policy(market.close, momentum_window(market, device=device, seed=seed)),
+         'ma_crossover': ma_crossover_policy(market.close), 'momentum': momentum_policy(market.close, w),
          'random': random_policy(seed)}
     if market.oracle is not None: b['oracle'] = oracle_policy(market.oracle)
     return b

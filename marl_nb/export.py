@@ -4,7 +4,8 @@
 
 # %% ../nbs/16_export.ipynb #3d4e4984
 from __future__ import annotations
-import copy, hashlib, io, json, math, os, platform, shutil, sys, tempfile
+import copy, hashlib, io, json, math, os, platform, shutil, sys, tempfile, warnings
+from collections import deque
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
@@ -20,13 +21,14 @@ from .features import strategic_features, tactical_features, STRATEGIC_HORIZONS,
 from .system import Market, MarlSystem
 from .evaluate import backtest, system_policy
 from .report import load_run, load_system
+from .drift import DriftMonitor, DriftWarning
 
 # %% auto #0
 __all__ = ['DECISION_INPUTS', 'DECISION_OUTPUTS', 'STRATEGIC_INPUTS', 'STRATEGIC_OUTPUTS', 'TACTICAL_INPUTS', 'TACTICAL_OUTPUTS',
            'LOADER_FILE', 'README', 'gate_keep', 'frozen_masks', 'DecisionProgram', 'StrategicProgram',
            'TacticalProgram', 'quantize_weight', 'dequantize_weight', 'Int8Linear', 'quantize_int8', 'io_table',
-           'example', 'export_program', 'single_thread', 'parity_report', 'check_bundle_out', 'export_bundle',
-           'isolated_env', 'LivePolicy', 'export_run']
+           'example', 'export_program', 'single_thread', 'parity_report', 'check_bundle_out', 'feature_rows',
+           'drift_monitors', 'export_bundle', 'isolated_env', 'LivePolicy', 'export_run']
 
 # %% ../nbs/16_export.ipynb #0f8e4349
 DECISION_INPUTS = (  # name, shape (B: batch), dtype, meaning
@@ -309,6 +311,9 @@ d['actions'], d['target'], d['approve']
 - `int8` variant: int8 weights with one scale per 8 input columns, dequantised in the program (core operators only);
   float activations and float agent output heads.
 - `parity.json`: float vs eager max abs difference, int8 vs float decision agreement on the {split} split.
+- `drift.json`: per timeframe, quantile bins and train shares of every raw feature, and the validation split's
+  per-bar returns in summary (`marl_nb.drift.DriftMonitor.from_dict`); `LivePolicy.drift()` checks live data
+  against them.
 """
 
 # %% ../nbs/16_export.ipynb #57552d33
@@ -328,6 +333,42 @@ def _swap_in(built:Path, out:Path):
     os.replace(out, old/out.name)                     # the previous bundle, set aside ...
     os.replace(built, out)                            # ... the new one in its place ...
     shutil.rmtree(old)                                # ... and only then the previous one goes
+
+# %% ../nbs/16_export.ipynb #0d2bdc27
+def feature_rows(market:Market, # a market
+                 tf:str, # 'tactical' or 'strategic'
+                 split:str='train', # one of `market.splits`
+                )->np.ndarray:
+    "Raw feature rows of timeframe `tf` in `split`: its tactical rows, or the strategic bars that closed within them."
+    if tf not in ('tactical', 'strategic'): raise ValueError(f"tf: expected 'tactical' or 'strategic', got {tf!r}")
+    if split not in market.splits: raise KeyError(f"no split {split!r} (have {list(market.splits)})")
+    a, b = market.splits[split]
+    if tf == 'tactical': return market.tactical[a:b]
+    ts, sts = market.tactical_ts, market.strategic_ts
+    return market.strategic[np.searchsorted(sts, ts[a], 'left'):np.searchsorted(sts, ts[b - 1], 'right')]
+
+# %% ../nbs/16_export.ipynb #21e47368
+def drift_monitors(system:MarlSystem, # the system being exported (eval mode)
+                   market:Market, # its market
+                   masks:torch.Tensor, # [2, K, 1, H] the bundle's gate masks
+                   reference:str='validation', # split whose backtest returns are the live returns' reference
+                   bins:int=10, # quantile bins per feature
+                  )->dict:
+    "`DriftMonitor.to_dict` of both timeframes, fitted on the train split, and a note on the returns reference."
+    ref, note = None, f"the market has no {reference!r} split"
+    if reference in market.splits:
+        undo = frozen_masks(system, masks)
+        try:
+            with single_thread(): ref = backtest(market, system_policy(system), reference)['frame']['ret'].to_numpy()
+            note = f"{reference} split backtest, {len(ref)} per-bar returns"
+        except ValueError as e: note = f"no {reference} split backtest: {e}"      # a split too short for an episode
+        finally: undo()
+    if ref is None: warnings.warn(f"drift monitor: no returns reference ({note}); only features are monitored")
+    mons = {tf: DriftMonitor.fit(feature_rows(market, tf), market.normalizers[tf].names
+                                 or [f'{tf}_{i}' for i in range(market.normalizers[tf].n_features)],
+                                 bins, ref if tf == 'tactical' else None, tf).to_dict()
+            for tf in ('tactical', 'strategic')}
+    return mons | dict(reference=note)
 
 # %% ../nbs/16_export.ipynb #861b751e
 def _write_programs(system, out, quantize)->tuple:
@@ -349,12 +390,12 @@ def _write_programs(system, out, quantize)->tuple:
     return dims, tables, files
 
 # %% ../nbs/16_export.ipynb #35d08856
-def _manifest(system, market, out, dims, tables, files, norms, checkpoint, seed)->dict:
+def _manifest(system, market, out, dims, tables, files, norms, checkpoint, seed, drift)->dict:
     "What a caller needs: every input and output, the agents, features, gate and env settings, every file's sha256."
     cfg, e, g = system.cfg, system.cfg.env, system.gate
     tac_ns = int(np.median(np.diff(market.tactical_ts)))
     names = sorted([*(n for v in files.values() for n in v.values()), 'gate_keep.npy', 'normalizers.json',
-                    'config.yaml', 'load_bundle.py', 'parity.json', 'README.md'])
+                    'drift.json', 'config.yaml', 'load_bundle.py', 'parity.json', 'README.md'])
     return dict(
         bundle_version=1, format='torch.export', created=datetime.now(timezone.utc).isoformat(timespec='seconds'),
         variants=files, decision=dict(inputs=tables['decision'][0], outputs=tables['decision'][1]),
@@ -371,6 +412,8 @@ def _manifest(system, market, out, dims, tables, files, norms, checkpoint, seed)
         env=dict(max_position=e.max_position, risk_levels=list(e.risk_levels), commission_bps=e.commission_bps,
                  slippage_bps=e.slippage_bps, max_drawdown=e.max_drawdown, daily_loss_limit=e.daily_loss_limit,
                  episode_len=int(e.episode_bars or max(1, round(DAY_NS/tac_ns)))),
+        drift=dict(monitors='drift.json', reference=drift['reference'],
+                   psi_watch=drift['tactical']['watch'], psi_alert=drift['tactical']['alert']),
         config='config.yaml', config_hash=config_hash(cfg), checkpoint=checkpoint or 'in memory', parity='parity.json',
         versions=dict(torch=torch.__version__, numpy=np.__version__, marl_nb=marl_nb.__version__,
                       python=platform.python_version()),
@@ -386,9 +429,11 @@ def _write_bundle(system, market, out, bundle_name, quantize, checkpoint, seed, 
     buf = io.BytesIO(); np.save(buf, keep); atomic_write(out/'gate_keep.npy', buf.getvalue())
     norms = {tf: market.normalizers[tf].state_dict() for tf in ('tactical', 'strategic')}
     atomic_write(out/'normalizers.json', json.dumps(norms, indent=1))
+    masks = torch.from_numpy(keep).float()/(1 - system.gate.dropout)
+    drift = drift_monitors(system, market, masks)
+    atomic_write(out/'drift.json', json.dumps(drift, indent=1))
     save_config(cfg, out/'config.yaml')
     atomic_write(out/'load_bundle.py', LOADER_FILE.read_bytes())
-    masks = torch.from_numpy(keep).float()/(1 - system.gate.dropout)
     loaded = {v: torch.export.load(out/files[v]['decision']).module() for v in files}
     parity = parity_report(system, market, loaded, masks, split)
     atomic_write(out/'parity.json', json.dumps(parity, indent=1))
@@ -396,7 +441,7 @@ def _write_bundle(system, market, out, bundle_name, quantize, checkpoint, seed, 
                 config_hash=config_hash(cfg), name=bundle_name, K=dims['K'], Wt=dims['Wt'], Ws=dims['Ws'],
                 tactical=cfg.data.tactical, strategic=cfg.data.strategic, split=split)
     atomic_write(out/'README.md', README.format(**vals))
-    manifest = _manifest(system, market, out, dims, tables, files, norms, checkpoint, seed)
+    manifest = _manifest(system, market, out, dims, tables, files, norms, checkpoint, seed, drift)
     atomic_write(out/'manifest.json', json.dumps(manifest, indent=1))
     return manifest
 
@@ -437,6 +482,7 @@ class LivePolicy:
     "Streaming inference: `update(ts, ohlcv)` per closed tactical bar returns its decision (None outside an episode)."
     def __init__(self, bundle, # a bundle folder or a `PolicyBundle`
                  variant:str='float', # 'float' or 'int8'
+                 drift_window:int=500, # recent raw feature rows kept per timeframe for `drift`
                 ):
         self.bundle = bundle if isinstance(bundle, PolicyBundle) else PolicyBundle(bundle, variant)
         m = self.bundle.manifest
@@ -456,6 +502,11 @@ class LivePolicy:
         self.t_ts, self.t_bars, self.s_ts, self.s_bars = [], [], [], []
         self.bucket, self.day, self.alive, self.pending, self.close = None, None, False, None, None
         self.strategic_window = None
+        d = m.get('drift')                                                  # None: a bundle from before drift.json
+        self.monitors = (None if d is None else {tf: DriftMonitor.from_dict(v) for tf, v in
+                         json.loads((self.bundle.path/d['monitors']).read_text()).items() if tf != 'reference'})
+        self.recent = {tf: deque(maxlen=drift_window) for tf in ('tactical', 'strategic')}   # raw feature rows
+        self.drift_alert = None
 
     @staticmethod
     def _complete(x): return x is not None and bool(np.isfinite(x).all())
@@ -479,6 +530,7 @@ def _close_bucket(self:LivePolicy):
     self.s_ts.append(self.bucket[0]); self.s_bars.append(self.bucket[1]); self.bucket = None
     del self.s_ts[:-self.keep_s], self.s_bars[:-self.keep_s]
     x, _ = strategic_features(np.array(self.s_ts, np.int64), np.array(self.s_bars), self.cfg.features)
+    self.recent['strategic'].append(x[-1])
     self.strategic_window = x[-self.Ws:] if len(x) >= self.Ws else None
 
 @patch
@@ -510,6 +562,7 @@ def _book(self:LivePolicy, ret:float):
     truncated = self.steps >= self.episode_len - 1 and not terminated
     flat = terminated or halt_now or truncated
     r = pnl - (trade_cost + (self.rate * target.abs() if flat else 0.0))
+    if self.monitors is not None: self.monitors['tactical'].update_performance(float(r))
     self.equity = self.equity * (1 + r)
     self.peak = torch.maximum(self.peak, self.equity)
     self.dd = 1 - self.equity / self.peak
@@ -533,7 +586,7 @@ def update(self:LivePolicy,
            ts, # close time of the bar: int ns since the epoch (UTC) or anything `pd.Timestamp` takes
            ohlcv, # open, high, low, close, volume of the bar
           )->dict:
-    "Take one closed tactical bar; returns its decision (actions, confidence, target, approve, position, ...) or None."
+    "Take one closed tactical bar; returns its decision (actions, target, approve, position, drift, ...) or None."
     ts = int(ts) if isinstance(ts, (int, np.integer)) else pd.Timestamp(ts).value
     row = np.asarray(ohlcv, np.float64).reshape(-1)
     if row.shape != (5,) or not np.isfinite(row).all():
@@ -549,6 +602,7 @@ def update(self:LivePolicy,
     del self.t_ts[:-self.keep_t], self.t_bars[:-self.keep_t]
     strat_new = self._strategic_bar(ts, row)
     tw, sw = self._tactical_window(), self.strategic_window
+    if tw is not None: self.recent['tactical'].append(tw[-1])
     warm = self._complete(tw) and self._complete(sw)
     if new_day:
         self.alive = False
@@ -566,7 +620,28 @@ def update(self:LivePolicy,
     self.pending = pos
     return dict(ts=pd.Timestamp(ts), actions=d['actions'][0], confidence=d['confidence'][0], target=float(d['target']),
                 approve=bool(d['approve']), position=float(pos), strategic_active=self.active, step=self.steps,
-                equity=float(self.equity), gate_mean=float(d['gate_features'][0, 0]))
+                equity=float(self.equity), gate_mean=float(d['gate_features'][0, 0]), drift=self._drift_flag())
+
+# %% ../nbs/16_export.ipynb #d96816c0
+@patch
+def drift(self:LivePolicy, warn:bool=True, # issue a `DriftWarning` for an alert
+         )->dict:
+    "The bundle's drift monitors on the recent raw feature rows and booked returns: timeframe -> `DriftResult`."
+    if self.monitors is None:
+        raise ValueError(f"{self.bundle.path}: the bundle predates drift monitoring (its manifest has no 'drift'); "
+                         "export it again (export_bundle, marl_export) to monitor drift")
+    return {tf: m.check(np.array(self.recent[tf]), warn=warn) for tf, m in self.monitors.items()}
+
+@patch
+def _drift_flag(self:LivePolicy):
+    "Whether a drift monitor alerts now (None without monitors); warns when the alert turns on."
+    if self.monitors is None: return None
+    res = self.drift(warn=False)
+    flag = any(r.alert for r in res.values())
+    if flag and not self.drift_alert:
+        warnings.warn('; '.join(r.message for r in res.values() if r.alert), DriftWarning, stacklevel=3)
+    self.drift_alert = flag
+    return flag
 
 # %% ../nbs/16_export.ipynb #12cabc27
 def export_run(run_dir, # run folder written by marl_train

@@ -4,20 +4,26 @@
 
 # %% ../nbs/14_report.ipynb #7e43e2b7
 from __future__ import annotations
-import json, math, warnings
+import copy, dataclasses, json, math, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from .config import load_config, atomic_write
-from .assemblers import Normalizer
+from .assemblers import Normalizer, last_closed_index
+from .features import strategic_features, tactical_features
+from .store import MarketStore
 from .env import AGENTS
+from .agents import groups_agree
 from .system import Market, MarlSystem
-from .evaluate import system_policy, baselines, run_backtests, backtest_metrics, chosen_metrics
+from .evaluate import (system_policy, baselines, run_backtests, backtest_metrics, chosen_metrics, momentum_window,
+                              position_actions, random_policy)
 from .single_ppo import single_ppo_for_run, single_policy
 from .checkpoint import CheckpointManager, CheckpointError
 
 # %% auto #0
-__all__ = ['read_checkpoint', 'load_run', 'load_system', 'validation_history', 'selection_trials', 'trained_updates',
-           'select_checkpoint', 'report', 'strict_json', 'report_json', 'report_figures', 'report_html']
+__all__ = ['REGIMES', 'STRESS_POLICIES', 'METRIC_LEGEND', 'read_checkpoint', 'load_run', 'load_system', 'validation_history',
+           'selection_trials', 'trained_updates', 'select_checkpoint', 'bar_regimes', 'regime_metrics', 'by_regime',
+           'regime_table', 'with_costs', 'with_prices', 'gap_map', 'delayed', 'stress', 'report', 'strict_json',
+           'report_json', 'report_figures', 'metrics_html', 'robustness_html', 'report_html']
 
 # %% ../nbs/14_report.ipynb #08fe2143
 def read_checkpoint(path)->dict:
@@ -105,6 +111,121 @@ def select_checkpoint(run_dir, market:Market=None, cfg=None, device='cpu', metri
     best = table[metric].astype(float).fillna(-np.inf).idxmax()
     return dict(best=best, path=Path(run_dir)/'checkpoints'/best, table=table)
 
+# %% ../nbs/14_report.ipynb #3ba66073
+REGIMES = {'regime_vol': {-1.0: 'low volatility', 0.0: 'mid volatility', 1.0: 'high volatility'},
+           'regime_trend': {-1.0: 'down trend', 0.0: 'no trend', 1.0: 'up trend'}}
+
+def bar_regimes(market:Market, index:pd.DatetimeIndex)->pd.DataFrame:
+    "The regime bands known when each bar's position was chosen: those of the last strategic bar closed by then."
+    names = list(market.normalizers['strategic'].names or [])
+    if missing := [c for c in REGIMES if c not in names]:
+        raise KeyError(f"{market.path}: no strategic feature {missing[0]!r} (have {names})")
+    t = np.searchsorted(market.tactical_ts, index.asi8) - 1            # the bar at whose close the position was chosen
+    s = last_closed_index(market.tactical_ts[t], market.strategic_ts)
+    return pd.DataFrame({col: pd.Series(np.where(s >= 0, market.strategic[np.maximum(s, 0), names.index(col)], np.nan),
+                                        index=index).map(labels).fillna('warm-up') for col, labels in REGIMES.items()})
+
+def regime_metrics(frame:pd.DataFrame, # the bars of one band (a slice of a backtest's frame)
+                   bars_per_year:float)->dict:
+    "Per-bar figures of a slice of a backtest's frame."
+    r, pos, move = frame['ret'].to_numpy(), frame['position'].to_numpy(), frame['bar_ret'].to_numpy()
+    held, sd = pos != 0, r.std(ddof=1) if len(r) > 1 else np.nan
+    return dict(bars=len(r), total_return=float(np.prod(1 + r) - 1), mean_bp=float(r.mean()*1e4),
+                sharpe_bars=float(r.mean()/sd*math.sqrt(bars_per_year)) if sd > 0 else np.nan,
+                exposure=float(held.mean()),
+                right_side=float((np.sign(pos[held]) == np.sign(move[held])).mean()) if held.any() else np.nan)
+
+def by_regime(market:Market, backtests:dict)->dict:
+    "policy -> regime -> band -> per-bar figures (with the band's share of bars), by the causal regime bands."
+    out = {}
+    for k, bt in backtests.items():
+        f, reg = bt['frame'], bar_regimes(market, bt['frame'].index)
+        bpy = len(f)/max(bt['days'], 1)*market.cfg.data.days_per_year
+        out[k] = {col: {band: dict(share=float(on.mean()), **regime_metrics(f[on.to_numpy()], bpy))
+                        for band in [*REGIMES[col].values(), 'warm-up'] if (on := reg[col] == band).any()}
+                  for col in REGIMES}
+    return out
+
+def regime_table(by:dict, # `by_regime`'s result
+                 key:str='sharpe_bars')->pd.DataFrame:
+    "One figure of `by_regime` as a table: (regime, band) rows, a column per policy, and the bands' shares of bars."
+    t = pd.DataFrame({k: {(c, b): v[key] for c, d in r.items() for b, v in d.items()} for k, r in by.items()})
+    first = next(iter(by.values()))
+    t.insert(0, 'share of bars', [first[c][b]['share'] for c, b in t.index])
+    return t
+
+# %% ../nbs/14_report.ipynb #c6c38feb
+STRESS_POLICIES = ('marl', 'single_ppo', 'buy_and_hold_limited', 'ma_crossover', 'momentum', 'oracle')
+
+def with_costs(market:Market, k:float)->Market:
+    "`market` with commission and slippage multiplied by `k`."
+    cfg = copy.deepcopy(market.cfg)
+    cfg.env.commission_bps, cfg.env.slippage_bps = k*cfg.env.commission_bps, k*cfg.env.slippage_bps
+    return dataclasses.replace(market, cfg=cfg)
+
+def with_prices(market:Market, split:str,
+                price_map, # (close times [n], OHLC [n, 4]) -> moved OHLC [n, 4]; bars closing in `split` or later
+               )->Market:
+    "`market` with the bars of `split` and later moved by `price_map` and both timeframes' features recomputed."
+    start, new = market.tactical_ts[market.splits[split][0]], {}
+    with MarketStore(market.path) as st:
+        for tf, fn in (('tactical', tactical_features), ('strategic', strategic_features)):
+            ts, ohlcv = st.read(tf, 'timestamp'), st.read(tf, 'ohlcv').copy()
+            on = ts >= start
+            ohlcv[on, :4] = price_map(ts[on], ohlcv[on, :4])
+            new[tf] = (fn(ts, ohlcv, market.cfg.features)[0], ohlcv[:, 3].copy())
+    return dataclasses.replace(market, tactical=new['tactical'][0], strategic=new['strategic'][0],
+                               close=new['tactical'][1])
+
+def gap_map(market:Market, split:str, atr_mult:float, seed:int=0):
+    "A `price_map`: one jump a day at a random bar of `split`, +-`atr_mult` x the mean absolute move of 14 bars before."
+    a, b = market.splits[split]
+    ts, lr = market.tactical_ts, np.diff(np.log(market.close), prepend=np.log(market.close[0]))
+    scale = pd.Series(np.abs(lr)).rolling(14, min_periods=1).mean().shift(1).bfill().to_numpy()
+    day = pd.DatetimeIndex(ts[a:b].astype('datetime64[ns]')).normalize()
+    rng = np.random.default_rng(seed)
+    at = np.array([a + rng.choice(np.flatnonzero(day == d)) for d in day.unique()], dtype=np.int64)
+    jump = np.zeros(len(ts)); jump[at] = rng.choice([-1.0, 1.0], len(at))*atr_mult*scale[at]
+    cum = np.cumsum(jump)
+    def price_map(t, ohlc): return ohlc*np.exp(cum[np.maximum(np.searchsorted(ts, t, 'right') - 1, 0)])[:, None]
+    return price_map
+
+def delayed(policy):
+    "`policy` with every decision filled one bar late (flat on the first bar of a backtest's days)."
+    prev = {}
+    def pol(obs, env):
+        out, last = policy(obs, env), prev.get('out')
+        prev['out'] = out
+        return last if last is not None else (position_actions(env, 1), None, None)
+    def reset(env):
+        prev.clear()
+        if getattr(policy, 'reset', None): policy.reset(env)
+    pol.reset = reset
+    return pol
+
+def stress(market:Market, policies:dict, # name -> policy (`STRESS_POLICIES` of them are stressed)
+           split:str, momentum:int, # the momentum rule's window, chosen on the original validation split
+           seed:int=0, device='cpu')->dict:
+    "scenario -> policy -> Sharpe, max drawdown, total return (the model's with `passed`)."
+    d, s = market.cfg.data, market.cfg.stress
+    pols = {k: p for k, p in policies.items() if k in STRESS_POLICIES}
+    a0 = market.close[market.splits[split][0] - 1]
+    moved = {'costs x2': with_costs(market, 2), 'costs x5': with_costs(market, 5),
+             'volatility x2': with_prices(market, split, lambda t, p: a0*(p/a0)**2),
+             'gaps': with_prices(market, split, gap_map(market, split, s.gap_atr, seed))}
+    runs = {}
+    for name, m in moved.items():   # the rules read the prices: rebuilt on moved ones
+        rules = baselines(m, seed, device, momentum) if name in ('volatility x2', 'gaps') else {}
+        runs[name] = run_backtests(m, {k: rules.get(k, p) for k, p in pols.items()}, split, device, seed)
+    runs['fills delayed 1 bar'] = run_backtests(market, {k: delayed(p) for k, p in pols.items()}, split, device, seed)
+    out = {}
+    for sc, bts in runs.items():
+        out[sc] = {k: {x: backtest_metrics(bt, d.days_per_year, 1, d.min_days_annualised)[x]
+                       for x in ('sharpe', 'max_drawdown', 'total_return')} for k, bt in bts.items()}
+        m = out[sc]['marl']
+        m['passed'] = bool(m['sharpe'] >= s.min_sharpe and m['max_drawdown'] >= -s.max_drawdown)
+    return out
+
 # %% ../nbs/14_report.ipynb #9eac6b0f
 def report(run_dir, # run folder
            split:str='test', # 'validation' or 'test'
@@ -112,6 +233,7 @@ def report(run_dir, # run folder
            device='cpu',
            extra_trials:int=0, # trials outside this run (HPO trials, ensemble variants)
            progress:bool=False, # a progress bar while the single-agent baseline trains (once per run)
+           robustness:bool=True, # add the per-regime figures and the stress scenarios
           )->dict:
     "Every metric of the system and the baselines on `split`, the backtests, and how the model was chosen."
     if split not in ('validation', 'test'): raise ValueError(f"split must be 'validation' or 'test', got {split!r}")
@@ -125,7 +247,8 @@ def report(run_dir, # run folder
     tri = selection_trials(run_dir, compared, extra_trials)
     system = load_system(cfg, market, path, device)
     single = single_policy(single_ppo_for_run(run_dir, market, cfg, device, trained_updates(run_dir), progress))
-    pols = {'marl': system_policy(system), 'single_ppo': single} | baselines(market, cfg.seed, device)
+    w = momentum_window(market, device=device, seed=cfg.seed)   # on validation, once: the stress scenarios reuse it
+    pols = {'marl': system_policy(system), 'single_ppo': single} | baselines(market, cfg.seed, device, w)
     bts = run_backtests(market, pols, split, device, cfg.seed)
     ppy = cfg.data.days_per_year
     results = {k: chosen_metrics(bt, cfg.data, tri['n_trials'], tri['sharpes']) if k == 'marl' else
@@ -135,10 +258,15 @@ def report(run_dir, # run folder
     note = ('the test split is read once, by this final report; the checkpoint was chosen on the validation split only'
             if split == 'test' else
             'validation split: the split used for model selection (optimistic for the chosen model)')
+    rob = {}
+    if robustness:
+        st = stress(market, pols, split, w, cfg.seed, device)
+        rob = dict(by_regime=by_regime(market, bts), stress=st,
+                   stress_score=float(np.mean([d['marl']['passed'] for d in st.values()])))
     return dict(run_dir=str(run_dir), split=split, period=[str(ts[a]), str(ts[b - 1])], checkpoint=how,
                 n_trials=tri['n_trials'], trials_counted=tri['counted'],
                 costs_bps=cfg.env.commission_bps + cfg.env.slippage_bps, periods_per_year=ppy, note=note,
-                results=results, backtests=bts, market=market)
+                results=results, **rob, backtests=bts, market=market)
 
 # %% ../nbs/14_report.ipynb #54fef3c9
 def strict_json(v):
@@ -168,37 +296,115 @@ def report_figures(rep:dict)->list:
         e = bt['frame']['equity']
         eq.add_scatter(x=e.index, y=e, name=k, row=1, col=1, legendgroup=k)
         eq.add_scatter(x=e.index, y=e/e.cummax() - 1, name=k, row=2, col=1, legendgroup=k, showlegend=False)
-    eq.update_layout(title=f"{rep['split']} split, {rep['period'][0]} to {rep['period'][1]}", height=600)
+    eq.update_layout(title=f"{rep['split']} split, {rep['period'][0][:16]} to {rep['period'][1][:16]}", height=600)
     close = pd.Series(market.close,
                       index=pd.DatetimeIndex(market.tactical_ts.astype('datetime64[ns]'))).reindex(f.index)
     pos = make_subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=('price', 'position'), row_heights=[0.6, 0.4])
-    pos.add_scatter(x=close.index, y=close, name='close', row=1, col=1)
+    pos.add_scatter(x=close.index, y=close, name='close', row=1, col=1, line_color='#444')
+    for side, sel, sym, col in (('buy', f['trade'] > 0, 'triangle-up', '#2ca02c'),
+                                ('sell', f['trade'] < 0, 'triangle-down', '#d62728')):
+        pos.add_scatter(x=f.index[sel], y=close[sel], mode='markers', name=f'{side} ({int(sel.sum())})', row=1, col=1,
+                        marker=dict(symbol=sym, color=col, size=7))
     pos.add_scatter(x=f.index, y=f['position'], name='position', line_shape='hv', row=2, col=1)
-    pos.update_layout(title='positions over price', height=500)
+    pos.update_layout(title='positions over price (trades marked where the position changed)', height=500)
     acts = bts['marl']['actions']
     heat = go.Figure(go.Heatmap(z=acts.to_numpy().T, x=acts.index, y=list(AGENTS), colorscale='RdBu', zmin=0, zmax=3,
                                 colorbar=dict(title='action')))
     heat.update_layout(title='per-agent actions (tactical: 0 short, 1 flat, 2 long)', height=400)
-    g = f['approve'].groupby(f.index.floor('D')).mean()
-    gate = go.Figure(go.Bar(x=g.index, y=g, name='approval rate'))
-    gate.update_layout(title='execution gate: share of decisions approved, per day', height=350, yaxis_range=[0, 1])
-    return [eq, pos, heat, gate]
+    day = f.index.floor('D')
+    g = f['approve'].groupby(day).mean()
+    a = torch.tensor(acts.to_numpy())
+    agree = pd.Series(groups_agree(a[:, :4], a[:, 4:]).numpy() if len(a) else [], index=acts.index, dtype=float)
+    gate = go.Figure([go.Bar(x=g.index, y=g, name='gate approval'),
+                      go.Scatter(x=g.index, y=agree.groupby(agree.index.floor('D')).mean().reindex(g.index),
+                                 name='consensus (tactical vote agrees with the strategic bias)',
+                                 mode='lines+markers')])
+    gate.update_layout(title='execution gate approvals and consensus, share of bars per day', height=350,
+                       yaxis_range=[0, 1])
+    hist = go.Figure()
+    for k in [k for k in ('marl', 'single_ppo', 'ma_crossover', 'momentum', 'buy_and_hold') if k in bts]:
+        r = bts[k]['frame']['ret']
+        d = (1 + r).groupby(r.index.floor('D')).prod() - 1
+        hist.add_histogram(x=d*100, name=k, opacity=0.6, nbinsx=30)
+    hist.update_layout(title='daily returns, % (after costs)', barmode='overlay', height=350)
+    figs = [eq, pos, heat, gate, hist]
+    if 'by_regime' in rep:
+        t = regime_table(rep['by_regime'])
+        reg = go.Figure([go.Bar(x=[f'{c[7:]}: {b}' for c, b in t.index], y=t[k], name=k)
+                         for k in t.columns[1:] if k in ('marl', 'single_ppo', 'ma_crossover', 'momentum', 'oracle')])
+        reg.update_layout(title='per-bar Sharpe (annualised) by the regime known when deciding', barmode='group',
+                          height=380)
+        st = pd.DataFrame({s: {k: v['sharpe'] for k, v in d.items()} for s, d in rep['stress'].items()})
+        stf = go.Figure([go.Bar(x=st.columns, y=st.loc[k], name=k) for k in st.index])
+        stf.update_layout(title=f"Sharpe under stress (the model passes {rep['stress_score']:.0%} of the scenarios)",
+                          barmode='group', height=380)
+        figs += [reg, stf]
+    return figs
 
 # %% ../nbs/14_report.ipynb #2ff4220f
-def report_html(rep:dict, path, include_plotlyjs='cdn')->Path:
+METRIC_LEGEND = {  # column -> (heading, how it is shown, what it means)
+    'sharpe': ('Sharpe', '{:.2f}', 'annualised, on daily returns after costs'),
+    'sharpe_ci_low': ('CI low', '{:.2f}', "95% bootstrap interval of the Sharpe (days resampled in blocks)"),
+    'sharpe_ci_high': ('CI high', '{:.2f}', ''),
+    'psr': ('PSR', '{:.2f}', 'probability that the true daily Sharpe is above 0'),
+    'dsr': ('DSR', '{:.2f}', 'the same, deflated for the number of trials behind the choice'),
+    'total_return': ('return', '{:.1%}', 'compounded over the split'),
+    'max_drawdown': ('max DD', '{:.1%}', 'largest fall from a peak of the equity'),
+    'sortino': ('Sortino', '{:.2f}', 'annualised; left out on splits too short for annual figures'),
+    'win_rate_trades': ('win (trades)', '{:.0%}', 'share of round trips that made money'),
+    'win_rate_bars': ('win (bars)', '{:.0%}', 'share of bars with a positive return'),
+    'directional_accuracy': ('direction', '{:.0%}', 'share of held bars on the side the price moved'),
+    'directional_pvalue': ('p (direction)', '{:.3f}', 'one-sided binomial p-value of that share against 50%'),
+    'turnover': ('turnover', '{:.2f}', 'position units traded a day'),
+    'exposure': ('exposure', '{:.0%}', 'share of bars with a position'),
+    'gate_approval': ('gate', '{:.0%}', "share of bars the execution gate approved"),
+    'n_trades': ('trades', '{:.0f}', 'round trips'),
+    'days': ('days', '{:.0f}', 'trading days in the split'),
+}
+
+def _fmt(fmt): return lambda x: '—' if x is None or not np.isfinite(x) else fmt.format(x)
+
+def metrics_html(results:dict)->str:
+    "The metrics table, formatted, with a legend of its columns."
+    t = pd.DataFrame(results).T.reindex(columns=list(METRIC_LEGEND)).astype(float)
+    body = t.to_html(formatters={k: _fmt(v[1]) for k, v in METRIC_LEGEND.items()}, header=False, escape=True,
+                     na_rep='—')
+    head = ''.join(f"<th title='{v[2]}'>{v[0]}</th>" for v in METRIC_LEGEND.values())
+    body = body.replace('<tbody>', f"<thead><tr><th></th>{head}</tr></thead><tbody>", 1)
+    legend = ''.join(f"<li><b>{v[0]}</b>: {v[2]}</li>" for v in METRIC_LEGEND.values() if v[2])
+    return f"{body}<details><summary>what the columns mean</summary><ul>{legend}</ul></details>"
+
+def robustness_html(rep:dict)->str:
+    "The per-regime and stress tables of a report (empty when it has none)."
+    if 'by_regime' not in rep: return ''
+    reg = regime_table({k: v for k, v in rep['by_regime'].items() if k != 'flat'})
+    reg = reg.rename(index=lambda c: c.replace('regime_', '')).to_html(float_format=lambda x: f'{x:.2f}', na_rep='—')
+    def cell(v): return f"{v['sharpe']:.2f} / {v['max_drawdown']:.1%}" if np.isfinite(v['sharpe'] or np.nan) else '—'
+    rows = {s: {k: cell(v) for k, v in d.items()} | {'model passes': '✓' if d['marl']['passed'] else '✗'}
+            for s, d in rep['stress'].items()}
+    return ("<h2>By regime</h2><p>Per-bar Sharpe, annualised, of the bars in each band of the regime known when the "
+            "position was chosen (the share of bars in the first column).</p>" + reg +
+            "<h2>Stress</h2><p>Sharpe / max drawdown of each policy re-run on the same split with one thing made "
+            f"worse. "
+            f"Stress score: the model passes {rep['stress_score']:.0%} of the scenarios (Sharpe at least "
+            f"the config's <code>stress.min_sharpe</code>, drawdown within <code>stress.max_drawdown</code>).</p>" +
+            pd.DataFrame(rows).T.to_html(escape=True))
+
+def report_html(rep:dict, path,
+                include_plotlyjs=True, # True: plotly embedded, the page opens offline; 'cdn': a small page
+               )->Path:
     "Write the HTML report to `path`."
-    cols = ['sharpe', 'sharpe_ci_low', 'sharpe_ci_high', 'psr', 'dsr', 'total_return', 'max_drawdown', 'sortino',
-            'win_rate_trades', 'win_rate_bars', 'directional_accuracy', 'directional_pvalue', 'turnover', 'exposure',
-            'gate_approval', 'n_trades', 'days']
-    table = pd.DataFrame(rep['results']).T.reindex(columns=cols).astype(float).to_html(
-        float_format=lambda x: f'{x:.3f}', na_rep='—')
     figs = ''.join(fig.to_html(full_html=False, include_plotlyjs=include_plotlyjs if i == 0 else False)
                    for i, fig in enumerate(report_figures(rep)))
-    head = (f"<h1>marl_nb report: {rep['split']} split</h1><p>{rep['note']}.</p><p>model: {rep['checkpoint']}; "
-            f"trials counted for the deflated Sharpe: {rep['n_trials']} ({rep['trials_counted']}; a trial is a "
+    head = (f"<h1>marl_nb report: {rep['split']} split, {rep['period'][0][:10]} to {rep['period'][1][:10]}</h1>"
+            f"<p>{rep['note']}.</p><p><b>How the model was chosen:</b> {rep['checkpoint']}. Trials counted for the "
+            f"deflated Sharpe: {rep['n_trials']} ("
+            + ', '.join(f"{v} {k.replace('_', ' ')}" for k, v in rep['trials_counted'].items()) + "; a trial is a "
             "distinct model state whose validation score the choice could see, the same count in marl_train and "
-            "marl_eval); "
-            f"costs {rep['costs_bps']} bps per unit traded; "
-            f"Sharpe on daily returns, annualised with {rep['periods_per_year']} days; PSR/DSR per day.</p>")
-    return atomic_write(path, "<html><head><meta charset='utf-8'><title>marl_nb report</title></head>"
-                              f"<body>{head}{table}{figs}</body></html>")
+            f"marl_eval). Costs {rep['costs_bps']} bp per unit traded; Sharpe on daily returns, annualised with "
+            f"{rep['periods_per_year']:g} days; PSR/DSR per day. Hover a column heading for its meaning.</p>")
+    style = ("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;font-size:13px}"
+             "td,th{padding:3px 8px;text-align:right;border-bottom:1px solid #ddd}th{background:#f4f4f4}</style>")
+    return atomic_write(path, f"<html><head><meta charset='utf-8'><title>marl_nb report</title>{style}</head>"
+                              f"<body>{head}<h2>Metrics</h2>{metrics_html(rep['results'])}{robustness_html(rep)}"
+                              f"<h2>Charts</h2>{figs}</body></html>")

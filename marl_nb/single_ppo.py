@@ -133,7 +133,7 @@ def single_ppo_for_run(run_dir, # run folder
                        progress:bool=False)->SinglePolicy:
     "The run's single-agent baseline: loaded from `run_dir/baselines/single_ppo.pt`, or trained now and saved there."
     path = Path(run_dir)/'baselines'/'single_ppo.pt'
-    key = {k: str(v) for k, v in flat_config(cfg).items() if k != 'trainer.max_updates'}
+    key = {k: str(v) for k, v in flat_config(cfg).items() if k != 'trainer.max_updates' and not k.startswith('stress.')}
     env = market.env('validation', n_envs=1, device=device)
     net = SinglePolicy.for_env(env, cfg.model.hidden, cfg.model.encoder).to(device)
     if path.exists():
