@@ -19,13 +19,14 @@ from .callback import JSONLLogger, ProgressBar, Checkpoint, GracefulStop, stop_o
 from .trainer import Trainer, LocalComm
 from .report import report, report_json, report_html, selection_trials, strict_json
 from .export import export_run
+from .paper import paper_trade
 from .hpo import hpo_spec, open_storage, create_hpo_study, hpo_worker, spec_config, HEARTBEAT
 from .distributed import init_distributed, DataParallel
 
 # %% auto #0
 __all__ = ['USER_ERRORS', 'RULES', 'fail', 'cli_args', 'option_spelling', 'run_cli', 'verdict', 'final_evaluation', 'train_run',
            'format_table', 'train_cli', 'marl_train', 'prepare_cli', 'marl_prepare', 'eval_cli', 'marl_eval',
-           'export_cli', 'marl_export', 'hpo_cli', 'marl_hpo']
+           'export_cli', 'marl_export', 'paper_cli', 'marl_paper', 'hpo_cli', 'marl_hpo']
 
 # %% ../nbs/20_cli.ipynb #331bd23e
 USER_ERRORS = (DataError, ConfigError, FileNotFoundError, KeyError, IsADirectoryError, NotADirectoryError)
@@ -284,6 +285,34 @@ def marl_export():
     "Console entry point: `marl_export --run-dir DIR [--checkpoint best] --out BUNDLE_DIR [--quantize int8]`."
     run_cli(export_cli, 'marl_export')
 
+# %% ../nbs/20_cli.ipynb #6675166c
+def paper_cli(bundle:str=None, # bundle folder written by marl_export (required)
+              bars:str=None, # file of bars or ticks to replay: CSV, Parquet or HDF5 (required)
+              out:str=None, # the JSONL file of decisions to write (required; an earlier paper log may be replaced)
+              variant:str='float', # 'float' or 'int8'
+              timestamp_label:str=None, # does a stamp mark the bar's 'start' or 'end'? default: the bundle's config
+              no_check:bool=False, # skip the comparison with the offline backtest of the same bars
+             ):
+    "Paper trading: replay a file of bars through an exported bundle as a live feed; decisions, PnL and drift to JSONL."
+    try:
+        for k, v in (('--bundle', bundle), ('--bars', bars), ('--out', out)):
+            if not v: raise ValueError(f'{k} is required')
+        res = paper_trade(bundle, bars, out, variant, timestamp_label, not no_check, progress=True)
+    except USER_ERRORS + (ValueError, FileExistsError) as e: fail('marl_paper', e)
+    print(f"wrote {out}: {res['decisions']} decisions on {res['days']} days from {res['bars']} bars; PnL after costs "
+          f"{res['pnl']:+.2%}; drift alerts: {len(res['drift_alerts'])}"
+          + (f" (first {res['drift_alerts'][0]})" if res['drift_alerts'] else ''))
+    if not no_check:
+        if not res['equal']:
+            print(f"marl_paper: the paper run and the offline backtest differ: {res['mismatch']}", file=sys.stderr)
+            sys.exit(1)
+        print(f"equal to the offline backtest on {res['compared_bars']} bars")
+    return res
+
+def marl_paper():
+    "Console entry point: `marl_paper --bundle BUNDLE --bars BARS.csv --out paper.jsonl`."
+    run_cli(paper_cli, 'marl_paper')
+
 # %% ../nbs/20_cli.ipynb #cc2f21c2
 def hpo_cli(config:str='hyperopt_config', # HPO file: shipped name or YAML path
             storage:str=None, # database URL (several machines) or journal file (one); default: STUDY_DIR/journal.log
@@ -294,6 +323,7 @@ def hpo_cli(config:str='hyperopt_config', # HPO file: shipped name or YAML path
             heartbeat:int=HEARTBEAT, # seconds between heartbeats (database storages); silent twice as long: retried
             threads:int=None, # torch CPU threads per worker (default: torch's choice)
             set:str=None, # overrides of the base config, key=value (several may follow one --set)
+            objectives:str=None, # metrics optimised together, comma-separated (sharpe,max_drawdown): a Pareto front
            ):
     "Run Optuna trials of short training runs scored on the validation split; write the best config."
     try:
@@ -302,7 +332,7 @@ def hpo_cli(config:str='hyperopt_config', # HPO file: shipped name or YAML path
         study_dir = Path(study_dir or Path('runs')/'hpo'/study)
         with warnings.catch_warnings(record=True) as ws:
             warnings.simplefilter('always', UserWarning)
-            spec = hpo_spec(config, (set or '').split())
+            spec = hpo_spec(config, (set or '').split(), objectives)
         for w in ws: print(f"marl_hpo: warning: {w.message}", file=sys.stderr)
         st = open_storage(storage or str(study_dir/'journal.log'), heartbeat)
         if n_trials <= 0:
@@ -316,6 +346,11 @@ def hpo_cli(config:str='hyperopt_config', # HPO file: shipped name or YAML path
     print(f"study {study!r}: {sum(states.values())} trials ({', '.join(f'{v} {k}' for k, v in states.items() if v)})")
     if (study_dir/'best_config.yaml').exists():
         b = json.loads((study_dir/'best.json').read_text())
+        if len(b.get('pareto', [])) > 1 or len(b.get('objectives', {})) > 1:
+            print(f"Pareto front ({', '.join(b['objectives'])}, validation): " + '; '.join(
+                f"trial {t['trial']}: " + ', '.join(f'{v:.4f}' for v in t['objectives'].values()) for t in b['pareto']))
+            print(f"best_config.yaml: trial {b['trial']} (best {b['metric']}); another: "
+                  f"marl_nb.hpo.best_config(study, spec, trial=N)")
         print(f"best: trial {b['trial']}, validation {b['metric']} {b['value']:.4f}\nparams: {json.dumps(b['params'])}")
         print(f"best config: {study_dir/'best_config.yaml'} "
               f"(train it: marl_train --config {study_dir/'best_config.yaml'} --run-dir RUN)")

@@ -506,7 +506,7 @@ class LivePolicy:
         self.monitors = (None if d is None else {tf: DriftMonitor.from_dict(v) for tf, v in
                          json.loads((self.bundle.path/d['monitors']).read_text()).items() if tf != 'reference'})
         self.recent = {tf: deque(maxlen=drift_window) for tf in ('tactical', 'strategic')}   # raw feature rows
-        self.drift_alert = None
+        self.drift_alert, self.last_ret = None, None
 
     @staticmethod
     def _complete(x): return x is not None and bool(np.isfinite(x).all())
@@ -562,6 +562,7 @@ def _book(self:LivePolicy, ret:float):
     truncated = self.steps >= self.episode_len - 1 and not terminated
     flat = terminated or halt_now or truncated
     r = pnl - (trade_cost + (self.rate * target.abs() if flat else 0.0))
+    self.last_ret = float(r)                       # the return booked over the bar that just closed, after costs
     if self.monitors is not None: self.monitors['tactical'].update_performance(float(r))
     self.equity = self.equity * (1 + r)
     self.peak = torch.maximum(self.peak, self.equity)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import dataclasses, inspect, json, math, os, socket, sys, threading, time, warnings
 from pathlib import Path
-import optuna
+import optuna, pandas as pd
 from optuna.trial import TrialState
 from .config import Config, ConfigError, load_config, merge_dict, check_config, config_path, load_search_space
 from .config import save_config, atomic_write, config_dict, pid_alive
@@ -17,9 +17,10 @@ from .trainer import Trainer
 
 # %% auto #0
 __all__ = ['MAX_RETRY', 'HEARTBEAT', 'SEARCHABLE', 'METRICS', 'STUDY_DEFAULTS', 'SPEC_ATTR', 'retried_from', 'is_url',
-           'open_storage', 'check_study', 'hpo_spec', 'spec_config', 'suggest', 'ValidationScore', 'run_trial',
-           'worker_id', 'trial_dir', 'Objective', 'make_pruner', 'create_hpo_study', 'fail_orphans', 'trials_used',
-           'count_trials', 'best_config', 'write_best', 'hpo_figures', 'hpo_worker', 'study_summary']
+           'open_storage', 'check_study', 'hpo_spec', 'study_objectives', 'spec_config', 'suggest', 'ValidationScore',
+           'run_trial', 'worker_id', 'trial_dir', 'Objective', 'make_pruner', 'create_hpo_study', 'fail_orphans',
+           'trials_used', 'count_trials', 'pareto_front', 'best_config', 'write_best', 'hpo_figures', 'hpo_worker',
+           'study_summary']
 
 # %% ../nbs/17_hpo.ipynb #68381eed
 MAX_RETRY = 3   # a trial orphaned by a vanished worker is re-run at most this often
@@ -81,8 +82,8 @@ SEARCHABLE = ('env', 'model', 'trainer')
 METRICS = dict(sharpe_after_costs='sharpe', sharpe='sharpe', sortino='sortino', psr='psr', total_return='total_return',
                annual_return='annual_return', max_drawdown='max_drawdown', win_rate_days='win_rate_days',
                directional_accuracy='directional_accuracy')
-STUDY_DEFAULTS = dict(direction='maximize', metric='sharpe_after_costs', pruner='median', max_updates=None,
-                      n_startup_trials=5, n_warmup_steps=0)
+STUDY_DEFAULTS = dict(direction='maximize', metric='sharpe_after_costs', objectives=None, pruner='median',
+                      max_updates=None, n_startup_trials=5, n_warmup_steps=0)
 
 def _nested(key:str, value)->dict:
     d = value
@@ -104,6 +105,15 @@ def check_study(d:dict, src:str='')->dict:
                ('pruner', ('median', 'hyperband', 'none')))
     for k, ok in choices:
         if s[k] not in ok: raise ConfigError(f"{src}: key 'study.{k}': {s[k]!r} is not one of {list(ok)}")
+    if (obj := s['objectives']) is not None:
+        if isinstance(obj, str): obj = [o.strip() for o in obj.split(',') if o.strip()]
+        if not isinstance(obj, list) or len(obj) < 2 or len(set(obj)) < len(obj) or not set(obj) <= set(METRICS):
+            raise ConfigError(f"{src}: key 'study.objectives': expected two or more distinct metrics of "
+                              f"{list(METRICS)}, got {s['objectives']!r}")
+        if s['direction'] != 'maximize':
+            raise ConfigError(f"{src}: key 'study.direction': objectives are all maximised (max_drawdown is negative: "
+                              f"nearer zero is better), got {s['direction']!r}")
+        s = s | dict(objectives=obj, pruner='none')   # Optuna prunes single-objective studies only
     for k, lo in (('max_updates', 1), ('n_startup_trials', 0), ('n_warmup_steps', 0)):
         v = s[k]
         if v is None and k == 'max_updates': continue
@@ -114,6 +124,7 @@ def check_study(d:dict, src:str='')->dict:
 # %% ../nbs/17_hpo.ipynb #c7060d3b
 def hpo_spec(name:str='hyperopt_config', # shipped HPO file name or YAML path
              overrides=(), # 'key=value' overrides of the base config
+             objectives=None, # metrics optimised together ('sharpe,max_drawdown' or a list): replaces study.objectives
             )->dict:
     "The validated HPO file: resolved base config (as a dict), study settings and search space."
     d = load_search_space(name)
@@ -122,7 +133,7 @@ def hpo_spec(name:str='hyperopt_config', # shipped HPO file name or YAML path
     if base_name.endswith(('.yaml', '.yml')) and not Path(base_name).is_absolute():
         base_name = str(Path(src).parent/base_name)
     base = load_config(base_name, list(overrides))
-    study = check_study(d.get('study') or {}, src)
+    study = check_study(dict(d.get('study') or {}) | ({'objectives': objectives} if objectives else {}), src)
     space = d.get('search_space') or {}
     if not space: raise ConfigError(f"{src}: key 'search_space': empty, nothing to optimise")
     for key, s in space.items():
@@ -144,6 +155,10 @@ def hpo_spec(name:str='hyperopt_config', # shipped HPO file name or YAML path
             warnings.warn(f"{where}: the range {rng} excludes the base config's value {b!r} "
                           "(the default is never tried)")
     return dict(base=config_dict(base), study=study, search_space=space, source=src)
+
+def study_objectives(spec:dict)->list:
+    "The metrics a study maximises: `study.objectives`, or the one `study.metric`."
+    return spec['study'].get('objectives') or [spec['study']['metric']]
 
 # %% ../nbs/17_hpo.ipynb #d007b793
 def spec_config(spec:dict, # from `hpo_spec`
@@ -173,17 +188,20 @@ def suggest(trial, # an `optuna.Trial` (or `FixedTrial`)
 class ValidationScore(Callback):
     "Record the validation `metric` at each validation; report it to an Optuna `trial` and prune when told to."
     order = 50
-    def __init__(self, metric:str='sharpe', # a column of `backtest_metrics`
+    def __init__(self, metric:str|list='sharpe', # a column of `backtest_metrics`, or several (multi-objective)
                  trial=None, # an `optuna.Trial`, or None for a plain run
                 ):
-        self.metric, self.trial, self.values = METRICS.get(metric, metric), trial, []
+        names = [metric] if isinstance(metric, str) else list(metric)
+        self.metrics = [METRICS.get(m, m) for m in names]
+        self.metric, self.trial, self.values, self.rows = self.metrics[0], trial, [], []
     def after_validate(self):
         v = self.trainer.last_validation   # the whole validation row, not only the three figures `fit` logs
-        self.values.append((v['update'], float(v['metrics'][self.metric])))
+        self.rows.append((v['update'], [float(v['metrics'][m]) for m in self.metrics]))
+        self.values.append((v['update'], self.rows[-1][1][0]))
         step, v = self.values[-1]
         if self.trial is None: return
         self.trial.set_user_attr('evaluated', True)
-        if not math.isfinite(v): return
+        if not math.isfinite(v) or len(self.metrics) > 1: return   # Optuna prunes single-objective studies only
         self.trial.report(v, step)
         if self.trial.should_prune(): raise optuna.TrialPruned(f"pruned at update {step} ({self.metric} {v:.4f})")
 
@@ -198,7 +216,8 @@ def run_trial(cfg:Config, # the trial's config
     tr = Trainer(cfg, mk, run_dir, [score] + ([JSONLLogger()] if run_dir else []))
     tr.fit(cfg.trainer.max_updates)
     if not score.values: raise RuntimeError("the run ended without a validation")
-    return dict(value=score.values[-1][1], history=score.values, updates=tr.update, seconds=time.perf_counter() - t0)
+    return dict(value=score.values[-1][1], values=score.rows[-1][1], history=score.values, updates=tr.update,
+                seconds=time.perf_counter() - t0)
 
 # %% ../nbs/17_hpo.ipynb #7479dcac
 def worker_id(trial_number:int)->dict:
@@ -217,15 +236,16 @@ class Objective:
                  study_dir, # where the trial folders go
                 ):
         self.spec, self.market, self.study_dir = spec, market, Path(study_dir)
-        self.metric = spec['study']['metric']
+        self.metric, self.objectives = spec['study']['metric'], study_objectives(spec)
 
-    def __call__(self, trial)->float:
+    def __call__(self, trial)->float|tuple:
         trial.set_user_attr('worker', worker_id(trial.number))
         params = suggest(trial, self.spec['search_space'])
         cfg = spec_config(self.spec, params)
         d = trial_dir(self.study_dir, trial.number); d.mkdir(parents=True, exist_ok=True)
         save_config(cfg, d/'config.yaml')
-        score = ValidationScore(self.metric, trial)
+        multi = len(self.objectives) > 1
+        score = ValidationScore(self.objectives if multi else self.metric, trial)
         rec = dict(trial=trial.number, study=trial.study.study_name, metric=self.metric, params=params,
                    retried_from=retried_from(trial), worker=worker_id(trial.number))
         def write(state, **kw):
@@ -234,11 +254,13 @@ class Objective:
         try: res = run_trial(cfg, self.market, score, d)
         except optuna.TrialPruned as e: write('pruned', reason=str(e)); raise
         except Exception as e: write('fail', error=f'{type(e).__name__}: {e}'); raise
-        v = res['value']
-        ok = math.isfinite(v)
+        v = res['values'] if multi else res['value']
+        ok = all(map(math.isfinite, v)) if multi else math.isfinite(v)
         why = {} if ok else dict(error=f'validation {self.metric} is undefined (no position or no variance)')
-        write('complete' if ok else 'fail', value=_clean(v), updates=res['updates'], seconds=res['seconds'], **why)
-        return v   # NaN: Optuna marks the trial failed
+        extra = dict(values=dict(zip(self.objectives, map(_clean, v)))) if multi else {}
+        write('complete' if ok else 'fail', value=_clean(res['value']), updates=res['updates'],
+              seconds=res['seconds'], **extra, **why)
+        return tuple(v) if multi else v   # NaN: Optuna marks the trial failed
 
 # %% ../nbs/17_hpo.ipynb #c6744bfb
 SPEC_ATTR = 'marl_nb_spec'
@@ -271,7 +293,9 @@ def create_hpo_study(spec:dict, # from `hpo_spec`
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', optuna.exceptions.ExperimentalWarning)
         try:
-            study = optuna.create_study(direction=spec['study']['direction'], **kw)
+            objs = study_objectives(spec)
+            study = (optuna.create_study(directions=['maximize']*len(objs), **kw) if len(objs) > 1 else
+                     optuna.create_study(direction=spec['study']['direction'], **kw))
             study.set_user_attr(SPEC_ATTR, json.loads(json.dumps(mine)))
         except optuna.exceptions.DuplicatedStudyError: study = optuna.load_study(**kw)
     t0 = time.time()
@@ -319,23 +343,49 @@ def count_trials(study:optuna.Study)->int:
             if t.state == TrialState.COMPLETE or t.intermediate_values or t.user_attrs.get('evaluated')}
     return len(seen)
 
-def best_config(study:optuna.Study, spec:dict)->Config:
-    "The best trial's config at the base config's full training length."
-    return spec_config(spec, study.best_trial.params, trial=False)
+def pareto_front(study:optuna.Study, spec:dict)->pd.DataFrame:
+    "The completed trials no other completed trial beats on every objective: one row each, objectives and parameters."
+    objs = study_objectives(spec)
+    best = study.best_trials if len(objs) > 1 else [study.best_trial]
+    rows = {t.number: dict(zip(objs, t.values)) | t.params for t in best}
+    return pd.DataFrame.from_dict(rows, orient='index').rename_axis('trial').sort_values(objs[0], ascending=False)
+
+def best_config(study:optuna.Study, spec:dict,
+                trial:int=None, # the trial to take (e.g. one picked from the Pareto front); None: the best
+               )->Config:
+    "A trial's config at the base config's full training length: the best (multi-objective: best first objective)."
+    if trial is None: return spec_config(spec, study.trials[int(pareto_front(study, spec).index[0])].params, False)
+    t = study.trials[trial] if 0 <= trial < len(study.trials) else None
+    if t is None or t.state != TrialState.COMPLETE:
+        raise ValueError(f"trial {trial}: not a completed trial of study {study.study_name!r}")
+    return spec_config(spec, t.params, trial=False)
 
 def write_best(study:optuna.Study, spec:dict, study_dir)->Path|None:
-    "Write `best_config.yaml` and `best.json` (trial, value, params, trials counted); None without a completed trial."
+    "Write `best_config.yaml` and `best.json` (trial, value, params, trials counted, the Pareto front); None if none."
     if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)): return None
-    b, study_dir = study.best_trial, Path(study_dir)
+    front, study_dir = pareto_front(study, spec), Path(study_dir)
+    b = study.trials[int(front.index[0])]
     p = save_config(best_config(study, spec), study_dir/'best_config.yaml')
-    best = dict(study=study.study_name, trial=b.number, value=b.value, params=b.params, metric=spec['study']['metric'],
-                n_trials=count_trials(study))
+    objs = study_objectives(spec)
+    best = dict(study=study.study_name, trial=b.number, value=b.values[0], params=b.params, metric=objs[0],
+                objectives=dict(zip(objs, b.values)), n_trials=count_trials(study),
+                pareto=[dict(trial=t.number, objectives=dict(zip(objs, t.values))) for t in
+                        (study.trials[int(i)] for i in front.index)])
     atomic_write(study_dir/'best.json', json.dumps(best, indent=1))
     return p
 
 def hpo_figures(study:optuna.Study)->dict:
     "Optuna's plotly figures of `study`: history, parameter importances, parallel coordinates, intermediate values."
     import optuna.visualization as vis
+    if len(study.directions) > 1:   # multi-objective: the Pareto front, and the parameters against each objective
+        objs = study.user_attrs.get(SPEC_ATTR, {}).get('study', {}).get('objectives') or \
+               [f'objective {i}' for i in range(len(study.directions))]
+        figs = dict(pareto=vis.plot_pareto_front(study, target_names=objs))
+        figs['pareto'].update_layout(title=f'Pareto front: {objs[0]} against {objs[1]} (validation)')
+        for i, o in enumerate(objs):
+            figs[f'parallel_{o}'] = vis.plot_parallel_coordinate(study, target=lambda t, i=i: t.values[i],
+                                                                 target_name=o)
+        return figs
     figs = dict(history=vis.plot_optimization_history(study), parallel=vis.plot_parallel_coordinate(study),
                 intermediate=vis.plot_intermediate_values(study))
     if len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) > 1:
@@ -360,7 +410,7 @@ def hpo_worker(spec:dict, # from `hpo_spec`
     objective = Objective(spec, market, study_dir)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     def report(st, t):
-        v = '' if t.value is None else f' {t.value:.4f}'
+        v = '' if t.values is None else ' ' + ' '.join(f'{x:.4f}' for x in t.values)
         secs = t.duration.total_seconds() if t.duration else 0
         if progress: print(f"trial {t.number}: {t.state.name.lower()}{v} ({secs:.1f} s)", flush=True)
     t0, beat = time.time(), min(getattr(storage, 'heartbeat_interval', None) or 5, 5)
