@@ -346,6 +346,8 @@ def count_trials(study:optuna.Study)->int:
 def pareto_front(study:optuna.Study, spec:dict)->pd.DataFrame:
     "The completed trials no other completed trial beats on every objective: one row each, objectives and parameters."
     objs = study_objectives(spec)
+    if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        raise ValueError(f"study {study.study_name!r}: no completed trial yet, so no Pareto front")
     best = study.best_trials if len(objs) > 1 else [study.best_trial]
     rows = {t.number: dict(zip(objs, t.values)) | t.params for t in best}
     return pd.DataFrame.from_dict(rows, orient='index').rename_axis('trial').sort_values(objs[0], ascending=False)
