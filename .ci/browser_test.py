@@ -2,6 +2,7 @@
 
 Writes a small notebook into a temp folder (a tiny synthetic run with a `TrainingDashboard`), runs it in JupyterLab,
 clicks Start, waits for the charts to update, clicks Stop, checks that a checkpoint was written, saves a screenshot.
+Then writes the HTML report of the first run (`marl_eval --html`'s page), opens it, checks every section and chart.
 Usage: python .ci/browser_test.py [--charts auto|figurewidget|static ...] [--screenshot nbs/images/dashboard.png]
 Needs: jupyterlab, playwright (the Python package only) and /usr/bin/chromium (apt-get install chromium)."""
 import argparse, json, os, re, secrets, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
@@ -14,7 +15,7 @@ CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic'
 NOTEBOOK_CODE = r'''
 import tempfile, warnings
 from pathlib import Path
-from marl_nb.config import load_config
+from marl_nb.config import load_config, save_config
 from marl_nb.store import prepare_store
 from marl_nb.system import Market
 from marl_nb.trainer import Trainer
@@ -27,6 +28,7 @@ cfg = load_config('quickstart', ['data.synthetic.n_bars=30000', 'data.tactical=5
                                  'trainer.validation_frequency=3', 'trainer.checkpoint_frequency=1000', 'trainer.max_updates=500'])
 market = Market.from_store(prepare_store('synthetic', run_dir/'data.h5', cfg), cfg)
 dash = TrainingDashboard(Trainer(cfg, market, run_dir, [JSONLLogger()]), charts=CHARTS, refresh_s=0.5)
+save_config(cfg, run_dir/'config.yaml')   # as TrainingDashboard.from_config does: the report reads the run's config
 dash
 '''
 
@@ -158,11 +160,39 @@ def drive(port:int, token:str, nb_name:str, run_dir:Path, charts:str, screenshot
             raise
         finally: browser.close()
 
+def report_page(run_dir:Path, screenshot:Path, timeout:float):
+    "The HTML report of a dashboard run (validation split) in chromium: every section shown and every chart drawn."
+    import warnings
+    from marl_nb.report import report, report_html
+    from playwright.sync_api import sync_playwright
+    t0 = time.time()
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        html = report_html(report(run_dir, 'validation'), run_dir/'report.html')
+    print(f'[report] {html.name} written in {time.time() - t0:.0f} s ({html.stat().st_size/1e6:.1f} MB, plotly embedded)')
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path='/usr/bin/chromium', args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={'width': 1400, 'height': 1000})
+            page.goto(html.as_uri())
+            drawn = "() => [...document.querySelectorAll('.js-plotly-plot')].filter(d => d.querySelector('.main-svg')).length"
+            try: page.wait_for_function(f"() => ({drawn})() >= 7", timeout=int(timeout*1000))
+            except Exception: raise Fail(f'[report] {page.evaluate(drawn)} plotly charts drawn, expected 7 or more') from None
+            text = page.inner_text('body')
+            missing = [s for s in ('How the model was chosen', 'Metrics', 'By regime', 'Stress score', 'Charts') if s not in text]
+            if missing: raise Fail(f'[report] sections missing from the page: {missing}')
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot), full_page=True)
+            print(f'[report] every section shown, {page.evaluate(drawn)} charts drawn; screenshot: {screenshot}')
+        finally: browser.close()
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--charts', nargs='+', default=['static', 'auto'], help="chart modes to test, one notebook each (the screenshot shows the first: the static charts Colab gets)")
     ap.add_argument('--screenshot', default=str(ROOT/'nbs'/'images'/'dashboard.png'), help="PNG of the first mode's dashboard ('' for none)")
     ap.add_argument('--timeout', type=float, default=60, help='seconds allowed for each wait in the browser')
+    ap.add_argument('--report-screenshot', default=str(Path(tempfile.gettempdir())/'marl_report.png'),
+                    help="PNG of the HTML report of the first mode's run ('' to skip the report)")
     a = ap.parse_args()
     if not Path('/usr/bin/chromium').exists(): raise SystemExit('browser_test: /usr/bin/chromium is missing (apt-get install -y chromium)')
     signal.signal(signal.SIGTERM, lambda *_: sys.exit('browser_test: terminated'))   # so the server is still stopped
@@ -178,6 +208,7 @@ def main():
             write_notebook(folder/f'dashboard_{charts}.ipynb', run_dir.name, charts)
             drive(port, token, f'dashboard_{charts}.ipynb', run_dir, charts, Path(a.screenshot) if a.screenshot and i == 0 else None, a.timeout)
             for k in api(port, token, '/api/kernels'): api(port, token, f"/api/kernels/{k['id']}", 'DELETE')   # a fresh kernel for the next mode
+        if a.report_screenshot: report_page(folder/f'run_{a.charts[0]}', Path(a.report_screenshot), a.timeout)
         ok = True
     except Fail as e: print(f'browser_test FAILED: {e}', file=sys.stderr)
     except Exception as e: print(f'browser_test FAILED: {type(e).__name__}: {e}', file=sys.stderr)

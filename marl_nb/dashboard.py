@@ -6,7 +6,7 @@
 from __future__ import annotations
 import html, json, math, re, sys, threading, time
 from pathlib import Path
-import torch
+import pandas as pd, torch
 from fastcore.basics import patch
 import ipywidgets as widgets
 import plotly.graph_objects as go
@@ -19,6 +19,7 @@ from .checkpoint import open_run, resume_state, save_run_config
 from .callback import Callback, CancelFit, Checkpoint, GracefulStop, JSONLLogger
 from .trainer import Trainer
 from .system import Market
+from .report import equity_drawdown_figure
 
 # %% auto #0
 __all__ = ['LR_GROUPS', 'PANELS', 'CHART_MODES', 'memory_gb', 'TrainingControl', 'metrics_figure', 'equity_figure',
@@ -147,17 +148,13 @@ def metrics_figure(history:list, # the trainer's per-update metrics dicts
 def equity_figure(equity=None, # (update, pd.Series of validation equity by bar), or None before the first validation
                   max_points:int=2000,
                  )->go.Figure:
-    "The latest validation equity curve (after costs)."
-    fig = go.Figure(go.Scatter(x=[], y=[], mode='lines', name='equity'))
+    "The latest validation equity curve and its drawdown (after costs), drawn by the report's builder."
     title = 'validation equity curve (none yet: appears after the first validation)'
-    if equity is not None:
-        u, s = equity
-        idx = _thin(len(s), max_points)
-        # lists: plain JSON for any plotly.js
-        fig.data[0].x, fig.data[0].y = [str(t) for t in s.index[idx]], s.to_numpy()[idx].tolist()
-        title = f'validation equity curve after update {u} (after costs; final {s.iloc[-1]:.4f})'
-    fig.update_layout(title=dict(text=title, font_size=13), height=280, margin=dict(l=40, r=20, t=40, b=30),
-                      template='plotly_white', uirevision='keep')
+    u, s = equity if equity is not None else (None, pd.Series(dtype=float))
+    if equity is not None: title = f'validation equity curve after update {u} (after costs; final {s.iloc[-1]:.4f})'
+    fig = equity_drawdown_figure({'equity': s}, title, 340, lambda n: _thin(n, max_points))
+    fig.update_layout(title=dict(text=title, font_size=13), margin=dict(l=40, r=20, t=40, b=30),
+                      template='plotly_white', uirevision='keep', showlegend=False)
     return fig
 
 # %% ../nbs/19_dashboard.ipynb #a2db5270

@@ -23,7 +23,7 @@ from .checkpoint import CheckpointManager, CheckpointError
 __all__ = ['REGIMES', 'STRESS_POLICIES', 'METRIC_LEGEND', 'read_checkpoint', 'load_run', 'load_system', 'validation_history',
            'selection_trials', 'trained_updates', 'select_checkpoint', 'bar_regimes', 'regime_metrics', 'by_regime',
            'regime_table', 'with_costs', 'with_prices', 'gap_map', 'delayed', 'stress', 'report', 'strict_json',
-           'report_json', 'report_figures', 'metrics_html', 'robustness_html', 'report_html']
+           'report_json', 'equity_drawdown_figure', 'report_figures', 'metrics_html', 'robustness_html', 'report_html']
 
 # %% ../nbs/14_report.ipynb #08fe2143
 def read_checkpoint(path)->dict:
@@ -150,8 +150,8 @@ def regime_table(by:dict, # `by_regime`'s result
                  key:str='sharpe_bars')->pd.DataFrame:
     "One figure of `by_regime` as a table: (regime, band) rows, a column per policy, and the bands' shares of bars."
     t = pd.DataFrame({k: {(c, b): v[key] for c, d in r.items() for b, v in d.items()} for k, r in by.items()})
-    first = next(iter(by.values()))
-    t.insert(0, 'share of bars', [first[c][b]['share'] for c, b in t.index])
+    first = next(iter(by.values()))   # the model's bars (a price benchmark's bars may hold bands the model never saw)
+    t.insert(0, 'share of bars', [first[c].get(b, {}).get('share', np.nan) for c, b in t.index])
     return t
 
 # %% ../nbs/14_report.ipynb #c6c38feb
@@ -284,19 +284,31 @@ def report_json(rep:dict)->str:
                       allow_nan=False)
 
 # %% ../nbs/14_report.ipynb #c77c5dc7
+def equity_drawdown_figure(curves:dict, # name -> per-bar equity after costs (a Series indexed by time)
+                           title:str='equity (after costs)', height:int=600,
+                           thin=None, # n -> the indices of the points to draw (live charts); None: every point
+                          ):
+    "Equity and, under it, drawdown of every curve: one builder for the report, the dashboard and the notebooks."
+    from plotly.subplots import make_subplots
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=('equity (after costs)', 'drawdown'),
+                        row_heights=[0.7, 0.3], vertical_spacing=0.1)
+    for k, e in curves.items():
+        dd = e/e.cummax() - 1                                   # on every bar, before any thinning
+        i = list(range(len(e))) if thin is None else thin(len(e))
+        x = [str(t) for t in e.index[i]]                         # plain JSON for any plotly.js
+        fig.add_scatter(x=x, y=e.to_numpy()[i].tolist(), name=k, row=1, col=1, legendgroup=k, mode='lines')
+        fig.add_scatter(x=x, y=dd.to_numpy()[i].tolist(), name=k, row=2, col=1, legendgroup=k, showlegend=False,
+                        mode='lines')
+    return fig.update_layout(title=title, height=height)
+
 def report_figures(rep:dict)->list:
     "The report's plotly figures."
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
     bts, market = rep['backtests'], rep['market']
     f = bts['marl']['frame']
-    eq = make_subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=('equity (after costs)', 'drawdown'),
-                       row_heights=[0.7, 0.3])
-    for k, bt in bts.items():
-        e = bt['frame']['equity']
-        eq.add_scatter(x=e.index, y=e, name=k, row=1, col=1, legendgroup=k)
-        eq.add_scatter(x=e.index, y=e/e.cummax() - 1, name=k, row=2, col=1, legendgroup=k, showlegend=False)
-    eq.update_layout(title=f"{rep['split']} split, {rep['period'][0][:16]} to {rep['period'][1][:16]}", height=600)
+    eq = equity_drawdown_figure({k: bt['frame']['equity'] for k, bt in bts.items()},
+                                f"{rep['split']} split, {rep['period'][0][:16]} to {rep['period'][1][:16]}")
     close = pd.Series(market.close,
                       index=pd.DatetimeIndex(market.tactical_ts.astype('datetime64[ns]'))).reindex(f.index)
     pos = make_subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=('price', 'position'), row_heights=[0.6, 0.4])
