@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_config.ipynb #d52d1d32
 from __future__ import annotations
-import copy, dataclasses, hashlib, json, math, os, re, socket, tempfile, time, typing
+import copy, dataclasses, hashlib, json, math, os, re, socket, stat, tempfile, time, typing
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 import yaml
@@ -319,13 +319,19 @@ def temp_prefix(path)->str:
     "Name prefix of `path`'s temp files: the target's name, this process's pid and host."
     return f'.{Path(path).name}.{os.getpid()}@{socket.gethostname()}~'
 
+_UMASK = os.umask(0o022); os.umask(_UMASK)   # this process's umask (read once: setting it is process-wide)
+
 def atomic_write(path, data:bytes|str):
     "Write `data` to `path` through a temp file in the same folder, fsync and rename: never half-written."
     path = Path(path)
     if path.is_dir(): raise IsADirectoryError(f"{path} is a folder; expected a file path")
     path.parent.mkdir(parents=True, exist_ok=True)
+    # the permissions `open` would give: a replaced file keeps its own, a new one gets 0o666 less the umask
+    # (`mkstemp` alone makes every file readable by its owner only)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~_UMASK
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix='.tmp')
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, 'wb') as f:
             f.write(data.encode() if isinstance(data, str) else data)
             f.flush(); os.fsync(f.fileno())
