@@ -18,7 +18,7 @@ from .checkpoint import CheckpointManager, CheckpointError, open_run, resume_sta
 from .callback import JSONLLogger, ProgressBar, Checkpoint, GracefulStop, stop_on_sigterm
 from .trainer import Trainer, LocalComm
 from .report import report, report_json, report_html, selection_trials, strict_json
-from .export import export_run
+from .export import export_run, CompileError
 from .paper import paper_trade
 from .hpo import hpo_spec, open_storage, create_hpo_study, hpo_worker, spec_config, HEARTBEAT
 from .distributed import init_distributed, DataParallel
@@ -265,24 +265,27 @@ def export_cli(run_dir:str=None, # run folder written by marl_train (required)
                checkpoint:str='best', # checkpoint name in run_dir/checkpoints
                quantize:str=None, # 'int8' adds the int8 variant to the float one
                split:str='test', # split of the parity report
+               compile:bool=False, # also compile the decision program with AOTInductor (needs a C++ compiler)
               ):
     "Export a trained run as a self-contained policy bundle (torch.export programs, stats, manifest, loader)."
     try:
         if not run_dir: raise ValueError('--run-dir is required')
         if not out: raise ValueError('--out is required')
-        man = export_run(run_dir, out, checkpoint, quantize, split)
-    except USER_ERRORS + (ValueError, FileExistsError, CheckpointError) as e: fail('marl_export', e)
+        man = export_run(run_dir, out, checkpoint, quantize, split, compile)
+    except USER_ERRORS + (ValueError, FileExistsError, CheckpointError, CompileError) as e: fail('marl_export', e)
     par = json.loads((Path(out)/man['parity']).read_text())
     size = sum((Path(out)/f).stat().st_size for f in man['files'])
     print(f"wrote {out}: {', '.join(man['variants'])} programs, {size/1e6:.2f} MB; float vs eager max abs diff "
           f"{par['float_vs_eager_max_abs_all']:.2e}"
           + (f", int8 decision agreement {par['int8_decision_agreement']:.4f}"
              if 'int8_decision_agreement' in par else '')
+          + ''.join(f", {v.replace('_', ' ')} decision agreement {c['decision_agreement']:.4f}"
+                    for v, c in par.get('compiled', {}).items())
           + f" ({par['split']} split, {par['steps']} steps)")
     return man
 
 def marl_export():
-    "Console entry point: `marl_export --run-dir DIR [--checkpoint best] --out BUNDLE_DIR [--quantize int8]`."
+    "Console entry point: `marl_export --run-dir DIR [--checkpoint best] --out DIR [--quantize int8] [--compile]`."
     run_cli(export_cli, 'marl_export')
 
 # %% ../nbs/20_cli.ipynb #6675166c

@@ -5,13 +5,13 @@
 # %% ../nbs/07_critic.ipynb #d153d0e2
 from __future__ import annotations
 import math, time
-import torch, torch.nn as nn, torch.nn.functional as F
+import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import patch
 from .agents import WindowEncoder, orthogonal_
 from .env import action_sizes
 
 # %% auto #0
-__all__ = ['GATE_FEATURES', 'binary_entropy', 'gate_features', 'gate_input', 'device_utilisation', 'ExecutionGate',
+__all__ = ['GATE_FEATURES', 'binary_entropy', 'gate_features', 'gate_input', 'device_utilisation', 'ExecutionGate', 'gate_keep',
            'gated_target', 'trade_outcome', 'BaseState', 'CentralCritic', 'uncertainty_aware_value', 'uncertainty_loss',
            'load_critic_state']
 
@@ -85,12 +85,15 @@ class ExecutionGate(nn.Module):
                  mc_samples:int=1000, # default number K of stochastic passes
                  threshold:float=0.55, # approve when the mean probability is above this
                  latency_budget_ms:float=1.0, # normalises the `time` feature
+                 fresh_masks:bool=False, # draw new masks on every call instead of using the seeded bank
+                 mask_seed:int=0, # seed of the mask bank (`gate_keep`)
                 ):
         super().__init__()
         if not 0 <= dropout < 1: raise ValueError(f"dropout: expected in [0, 1), got {dropout}")
         if mc_samples < 1: raise ValueError(f"mc_samples: expected >= 1, got {mc_samples}")
         self.d_in, self.dropout, self.mc_samples, self.threshold = d_in, dropout, mc_samples, threshold
-        self.latency_budget_ms = latency_budget_ms
+        self.latency_budget_ms, self.fresh_masks, self.mask_seed = latency_budget_ms, fresh_masks, mask_seed
+        self._banks = {}   # (K, hidden, device, dtype) -> masks [2, K, 1, hidden]
         self.l1, self.l2 = orthogonal_(nn.Linear(d_in, hidden)), orthogonal_(nn.Linear(hidden, hidden))
         self.out = orthogonal_(nn.Linear(hidden, 1), gain=0.01)
 
@@ -105,16 +108,30 @@ class ExecutionGate(nn.Module):
             raise ValueError(f"x: expected shape [B, {self.d_in}], got {tuple(x.shape)}")
 
 # %% ../nbs/07_critic.ipynb #9ac3f55b
+def gate_keep(k:int, # passes
+              hidden:int, # gate hidden width
+              dropout:float, # drop probability
+              seed:int=0, # seed of the draw
+             )->np.ndarray:
+    "bool `[2, k, 1, hidden]`: one seeded draw of which gate units each pass keeps (the gate's mask bank)."
+    g = torch.Generator().manual_seed(seed)
+    return (torch.rand(2, k, 1, hidden, generator=g) >= dropout).numpy()
+
 @patch
 def masks(self:ExecutionGate, k:int, # number of passes
           h1:torch.Tensor, # [B, hidden] first-layer activations (for shape, dtype, device)
          )->torch.Tensor:
-    "Inverted-dropout masks of both hidden layers for `k` passes, `[2, k, B, hidden]`, drawn in one call."
-    keep = torch.rand(2, k, *h1.shape, device=h1.device) >= self.dropout
-    return keep.to(h1.dtype) / (1 - self.dropout)
+    "Inverted-dropout masks of both hidden layers for `k` passes: the bank `[2, k, 1, hidden]`, or fresh `[2, k, B, hidden]`."
+    if self.fresh_masks:
+        return (torch.rand(2, k, *h1.shape, device=h1.device) >= self.dropout).to(h1.dtype) / (1 - self.dropout)
+    key = (k, h1.shape[1], h1.device, h1.dtype)
+    if key not in self._banks:
+        keep = torch.from_numpy(gate_keep(k, h1.shape[1], self.dropout, self.mask_seed))
+        self._banks[key] = keep.to(h1.device, h1.dtype) / (1 - self.dropout)
+    return self._banks[key]
 
 @patch
-def _net(self:ExecutionGate, h1, m=None): # [B, hidden], masks [2, K, B, hidden] or None -> logits [K, B] or [B]
+def _net(self:ExecutionGate, h1, m=None): # [B, hidden], masks [2, K, 1 or B, hidden] or None -> logits [K, B] or [B]
     if m is None: return self.out(F.relu(self.l2(h1))).squeeze(-1)
     return self.out(F.relu(self.l2(h1 * m[0])) * m[1]).squeeze(-1)
 
@@ -124,6 +141,7 @@ def logit(self:ExecutionGate, x:torch.Tensor, # [B, d_in]
     "Deterministic (dropout-off) logit `[B]`, used for training."
     self._check(x)
     return self._net(F.relu(self.l1(x)))
+
 
 # %% ../nbs/07_critic.ipynb #38d967d2
 @patch

@@ -16,7 +16,7 @@ from .assemblers import Normalizer, complete_windows
 from .env import (AGENTS, PORTFOLIO_FEATURES, DAY_NS, REGIME_SCALE, PORTFOLIO_SCALE, AGAINST_BIAS, action_sizes,
                          trading_day)
 from .agents import GroupLinear, AgentGroup, tactical_vote
-from .critic import GATE_FEATURES, gate_features, gate_input
+from .critic import GATE_FEATURES, gate_features, gate_input, gate_keep
 from .features import strategic_features, tactical_features, STRATEGIC_HORIZONS, TACTICAL_MOM_HORIZON
 from .system import Market, MarlSystem
 from .evaluate import backtest, system_policy
@@ -25,10 +25,10 @@ from .drift import DriftMonitor, DriftWarning
 
 # %% auto #0
 __all__ = ['DECISION_INPUTS', 'DECISION_OUTPUTS', 'STRATEGIC_INPUTS', 'STRATEGIC_OUTPUTS', 'TACTICAL_INPUTS', 'TACTICAL_OUTPUTS',
-           'LOADER_FILE', 'README', 'gate_keep', 'frozen_masks', 'DecisionProgram', 'StrategicProgram',
-           'TacticalProgram', 'quantize_weight', 'dequantize_weight', 'Int8Linear', 'quantize_int8', 'io_table',
-           'example', 'export_program', 'single_thread', 'parity_report', 'check_bundle_out', 'feature_rows',
-           'drift_monitors', 'export_bundle', 'isolated_env', 'LivePolicy', 'export_run']
+           'LOADER_FILE', 'README', 'frozen_masks', 'DecisionProgram', 'StrategicProgram', 'TacticalProgram',
+           'quantize_weight', 'dequantize_weight', 'Int8Linear', 'quantize_int8', 'io_table', 'example',
+           'export_program', 'CompileError', 'compile_program', 'single_thread', 'parity_report', 'check_bundle_out',
+           'feature_rows', 'drift_monitors', 'export_bundle', 'isolated_env', 'LivePolicy', 'export_run']
 
 # %% ../nbs/16_export.ipynb #0f8e4349
 DECISION_INPUTS = (  # name, shape (B: batch), dtype, meaning
@@ -58,19 +58,10 @@ DECISION_OUTPUTS = (
     ('sigma', ('B', 2), 'float32', 'critic uncertainty (strategic, tactical)'))
 
 # %% ../nbs/16_export.ipynb #ab2bf521
-def gate_keep(k:int, # passes
-              hidden:int, # gate hidden width
-              dropout:float, # drop probability
-              seed:int=0, # seed of the draw
-             )->np.ndarray:
-    "bool `[2, k, 1, hidden]`: one seeded draw of which gate units each pass keeps (as `ExecutionGate.masks` does)."
-    g = torch.Generator().manual_seed(seed)
-    return (torch.rand(2, k, 1, hidden, generator=g) >= dropout).numpy()
-
 def frozen_masks(system:MarlSystem, # the eager system whose gate should use `masks`
                  masks:torch.Tensor, # [2, K, 1, H] masks shared by every row
                 ):
-    "Make `system.gate` use the fixed `masks` instead of fresh draws; returns a function that undoes it."
+    "Make `system.gate` use the fixed `masks` instead of its own; returns a function that undoes it."
     g = system.gate
     def fixed(k, h1):
         if k != masks.shape[1]: raise ValueError(f"frozen masks hold {masks.shape[1]} passes, the gate asked for k={k}")
@@ -227,6 +218,29 @@ def export_program(module:nn.Module, # the program
     buf = io.BytesIO(); torch.export.save(ep, buf)
     return atomic_write(path, buf.getvalue())
 
+# %% ../nbs/16_export.ipynb #791e37b1
+class CompileError(RuntimeError):
+    "AOTInductor could not compile a program (no C++ compiler, most often)."
+
+def compile_program(pt2, # an exported program's file (`export_program`)
+                    inputs:list, # its io table (`io_table`)
+                    path, # the AOTInductor package to write
+                   )->Path:
+    "Compile an exported program ahead of time with AOTInductor into the package `path`; needs a C++ compiler."
+    from torch._inductor import aoti_compile_and_package, config as inductor_config
+    # runtime constant folding: computed constants (int8 weights dequantised) are computed once, when loaded
+    with torch.no_grad(), inductor_config.patch({'aot_inductor.use_runtime_constant_folding': True}), \
+            warnings.catch_warnings():
+        warnings.simplefilter('ignore', FutureWarning)         # torch's own pytree deprecation notice, not ours
+        ep = torch.export.load(pt2)
+        ep._example_inputs = (example(inputs), {})              # AOTInductor compiles for these shapes (batch dynamic)
+        try: aoti_compile_and_package(ep, package_path=str(path))
+        except Exception as e:
+            first = (str(e).strip().splitlines() or [''])[0][:200]
+            raise CompileError(f"AOTInductor could not compile {Path(pt2).name} ({type(e).__name__}: {first}); it needs "
+                               "a C++ compiler such as g++. Export without compiling for the portable programs alone.") from e
+    return Path(path)
+
 # %% ../nbs/16_export.ipynb #2f9c96b4
 from . import load_bundle
 from .load_bundle import PolicyBundle, file_sha256
@@ -246,14 +260,15 @@ def single_thread():
 # %% ../nbs/16_export.ipynb #f114925f
 def parity_report(system:MarlSystem, # eager system (eval mode)
                   market:Market, # its market
-                  programs:dict, # variant -> loaded decision program (callable)
+                  programs:dict, # variant ('float', 'int8', 'float_compiled', ...) -> loaded decision program
                   masks:torch.Tensor, # [2, K, 1, H] the bundle's gate masks
                   split:str='test', # split to backtest (the report only reads it; nothing is chosen on it)
                  )->dict:
-    "Float program vs eager (max abs difference of every output), int8 vs float decision agreement, per backtest step."
+    "Per backtest step: float program vs eager (max abs diff per output); int8 vs float, compiled vs portable."
     names = [o[0] for o in DECISION_OUTPUTS]
     diff, n, agree, agree_actions, agree_approve = {k: 0.0 for k in names}, 0, 0, 0, 0
-    state, undo = {}, frozen_masks(system, masks)
+    state, undo, comp = {}, frozen_masks(system, masks), {v: [0, dict.fromkeys(names, 0.0)] for v in programs
+                                                                 if v.endswith('_compiled')}
     try:
         @torch.no_grad()
         def policy(obs, env):
@@ -271,6 +286,13 @@ def parity_report(system:MarlSystem, # eager system (eval mode)
                 same_a, same_g = (q['actions'] == f['actions']).all(1), q['approve'] == f['approve']
                 agree += int((same_a & same_g).sum())
                 agree_actions += int(same_a.sum()); agree_approve += int(same_g.sum())
+            for v in comp:                                       # a compiled program against its portable variant
+                c = dict(zip(names, programs[v](*(x.contiguous() for x in xs))))   # it reads dense inputs
+                base = f if v == 'float_compiled' else q
+                comp[v][0] += int(((c['actions'] == base['actions']).all(1) & (c['approve'] == base['approve'])).sum())
+                for k in names:
+                    d = (c[k].double() - base[k].double()).abs().nan_to_num(math.inf).max().item()
+                    comp[v][1][k] = max(comp[v][1][k], d)
             n += env.n_envs
             state['gate'] = f['gate_features']
             return f['actions'], f['confidence'], f['approve']
@@ -282,6 +304,7 @@ def parity_report(system:MarlSystem, # eager system (eval mode)
         rep.update(int8_decision_agreement=agree/n, int8_action_agreement=agree_actions/n,
                    int8_approve_agreement=agree_approve/n, note='decision = all 8 actions and the gate approval equal; '
                    'every step of the backtest (B days in parallel) counts')
+    if comp: rep['compiled'] = {v: dict(decision_agreement=a/n, max_abs=d) for v, (a, d) in comp.items()}   # per output
     return rep
 
 # %% ../nbs/16_export.ipynb #b3fa3ca1
@@ -301,6 +324,9 @@ d['actions'], d['target'], d['approve']
 - `decision*.pt2`: the 8 agents, consensus aggregation, critic and the K={K} MC-dropout gate as one program; inputs and
   outputs (names, shapes, dtypes, meaning) are listed in `manifest.json`. `strategic*.pt2` / `tactical*.pt2`: each
   agent group alone.
+- `decision*.aoti.pt2` (exported with compile): the decision program compiled ahead of time by AOTInductor, several
+  times faster at batch 1; `PolicyBundle` runs it where the torch version and CPU architecture match the manifest's
+  `compiled` entry, else the portable `.pt2` program (with a warning).
 - Strategic agents act only when a strategic bar closed (`strategic_active`); otherwise `held` (the previous strategic
   actions) stays in force. Start every trading day with `held` = 1, `prev_gate` = 0, position 0.
 - Windows: {Wt} tactical bars of {tactical}, {Ws} strategic bars of {strategic}, oldest first, normalised with
@@ -371,8 +397,8 @@ def drift_monitors(system:MarlSystem, # the system being exported (eval mode)
     return mons | dict(reference=note)
 
 # %% ../nbs/16_export.ipynb #861b751e
-def _write_programs(system, out, quantize)->tuple:
-    "Trace and save the programs of every variant into `out`: (dims, io tables, variant -> program -> file name)."
+def _write_programs(system, out, quantize, compile=False)->tuple:
+    "Trace and save the programs of every variant into `out`: dims, io tables, variant -> program -> file, compiled."
     dims = _dims(system)
     tables = dict(decision=(io_table(DECISION_INPUTS, dims), io_table(DECISION_OUTPUTS, dims)),
                   strategic=(io_table(STRATEGIC_INPUTS, dims), io_table(STRATEGIC_OUTPUTS, dims)),
@@ -387,14 +413,18 @@ def _write_programs(system, out, quantize)->tuple:
         for k, m in progs.items():
             name = f"{k}{'' if v == 'float' else '_' + v}.pt2"
             export_program(m, tables[k][0], out/name); files[v][k] = name
-    return dims, tables, files
+    compiled = {v: {'decision': compile_program(out/files[v]['decision'], tables['decision'][0],
+                                                out/files[v]['decision'].replace('.pt2', '.aoti.pt2')).name}
+                for v in files} if compile else {}
+    return dims, tables, files, compiled
 
 # %% ../nbs/16_export.ipynb #35d08856
-def _manifest(system, market, out, dims, tables, files, norms, checkpoint, seed, drift)->dict:
+def _manifest(system, market, out, dims, tables, files, norms, checkpoint, seed, drift, compiled)->dict:
     "What a caller needs: every input and output, the agents, features, gate and env settings, every file's sha256."
     cfg, e, g = system.cfg, system.cfg.env, system.gate
     tac_ns = int(np.median(np.diff(market.tactical_ts)))
-    names = sorted([*(n for v in files.values() for n in v.values()), 'gate_keep.npy', 'normalizers.json',
+    programs = [n for v in (*files.values(), *compiled.values()) for n in v.values()]
+    names = sorted([*programs, 'gate_keep.npy', 'normalizers.json',
                     'drift.json', 'config.yaml', 'load_bundle.py', 'parity.json', 'README.md'])
     return dict(
         bundle_version=1, format='torch.export', created=datetime.now(timezone.utc).isoformat(timespec='seconds'),
@@ -414,17 +444,20 @@ def _manifest(system, market, out, dims, tables, files, norms, checkpoint, seed,
                  episode_len=int(e.episode_bars or max(1, round(DAY_NS/tac_ns)))),
         drift=dict(monitors='drift.json', reference=drift['reference'],
                    psi_watch=drift['tactical']['watch'], psi_alert=drift['tactical']['alert']),
+        compiled=dict(variants=compiled, format='AOTInductor', torch=torch.__version__, machine=platform.machine(),
+                      note='native code: used only with this torch version on this architecture; the .pt2 programs '
+                           'of `variants` run anywhere') if compiled else None,
         config='config.yaml', config_hash=config_hash(cfg), checkpoint=checkpoint or 'in memory', parity='parity.json',
         versions=dict(torch=torch.__version__, numpy=np.__version__, marl_nb=marl_nb.__version__,
                       python=platform.python_version()),
         files={f: file_sha256(out/f) for f in names})
 
 # %% ../nbs/16_export.ipynb #664c669a
-def _write_bundle(system, market, out, bundle_name, quantize, checkpoint, seed, split)->dict:
+def _write_bundle(system, market, out, bundle_name, quantize, checkpoint, seed, split, compile=False)->dict:
     "Every file of the bundle, into the (new, empty) folder `out`; the manifest last."
     cfg = system.cfg
     system = system.cpu().eval()
-    dims, tables, files = _write_programs(system, out, quantize)
+    dims, tables, files, compiled = _write_programs(system, out, quantize, compile)
     keep = gate_keep(dims['K'], dims['H'], system.gate.dropout, seed)
     buf = io.BytesIO(); np.save(buf, keep); atomic_write(out/'gate_keep.npy', buf.getvalue())
     norms = {tf: market.normalizers[tf].state_dict() for tf in ('tactical', 'strategic')}
@@ -435,13 +468,16 @@ def _write_bundle(system, market, out, bundle_name, quantize, checkpoint, seed, 
     save_config(cfg, out/'config.yaml')
     atomic_write(out/'load_bundle.py', LOADER_FILE.read_bytes())
     loaded = {v: torch.export.load(out/files[v]['decision']).module() for v in files}
+    if compiled:
+        from torch._inductor import aoti_load_package
+        loaded |= {v + '_compiled': aoti_load_package(str(out/c['decision'])) for v, c in compiled.items()}
     parity = parity_report(system, market, loaded, masks, split)
     atomic_write(out/'parity.json', json.dumps(parity, indent=1))
     vals = dict(marl_nb=marl_nb.__version__, torch=torch.__version__, checkpoint=checkpoint or 'in memory',
                 config_hash=config_hash(cfg), name=bundle_name, K=dims['K'], Wt=dims['Wt'], Ws=dims['Ws'],
                 tactical=cfg.data.tactical, strategic=cfg.data.strategic, split=split)
     atomic_write(out/'README.md', README.format(**vals))
-    manifest = _manifest(system, market, out, dims, tables, files, norms, checkpoint, seed, drift)
+    manifest = _manifest(system, market, out, dims, tables, files, norms, checkpoint, seed, drift, compiled)
     atomic_write(out/'manifest.json', json.dumps(manifest, indent=1))
     return manifest
 
@@ -453,6 +489,7 @@ def export_bundle(system:MarlSystem, # trained system (eval mode)
                   checkpoint:str='', # checkpoint name, recorded in the manifest
                   seed:int=0, # seed of the gate's fixed masks
                   split:str='test', # split of the parity report
+                  compile:bool=False, # also compile the decision programs with AOTInductor (needs a C++ compiler)
                  )->dict:
     "Write a self-contained policy bundle to `out`; returns the manifest."
     if quantize not in (None, 'int8'): raise ValueError(f"quantize: expected None or 'int8', got {quantize!r}")
@@ -462,7 +499,7 @@ def export_bundle(system:MarlSystem, # trained system (eval mode)
     final.parent.mkdir(parents=True, exist_ok=True)
     for q in stale_temps(final.parent, final.name): shutil.rmtree(q, ignore_errors=True)   # left by a killed export
     out = Path(tempfile.mkdtemp(dir=final.parent, prefix=temp_prefix(final), suffix='.tmp'))   # built here, swapped in
-    try: manifest = _write_bundle(system, market, out, final.name, quantize, checkpoint, seed, split)
+    try: manifest = _write_bundle(system, market, out, final.name, quantize, checkpoint, seed, split, compile)
     except BaseException: shutil.rmtree(out, ignore_errors=True); raise
     _swap_in(out, final)
     return manifest
@@ -650,6 +687,7 @@ def export_run(run_dir, # run folder written by marl_train
                checkpoint:str='best', # checkpoint in run_dir/checkpoints ('best' -> best.pt)
                quantize:str=None, # None or 'int8'
                split:str='test', # split of the parity report
+               compile:bool=False, # also compile the decision programs with AOTInductor
               )->dict:
     "Export a run's checkpoint as a policy bundle; returns the manifest. The arguments are checked before any work."
     if quantize not in (None, 'int8'): raise ValueError(f"quantize: expected None or 'int8', got {quantize!r}")
@@ -662,4 +700,4 @@ def export_run(run_dir, # run folder written by marl_train
     cfg, market = load_run(run_dir)
     if split not in market.splits:
         raise ValueError(f"split: {split!r} is not a split of the run (have {', '.join(market.splits)})")
-    return export_bundle(load_system(cfg, market, path), market, out, quantize, name, cfg.seed, split)
+    return export_bundle(load_system(cfg, market, path), market, out, quantize, name, cfg.seed, split, compile)

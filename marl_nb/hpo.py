@@ -16,11 +16,11 @@ from .callback import Callback, JSONLLogger
 from .trainer import Trainer
 
 # %% auto #0
-__all__ = ['MAX_RETRY', 'HEARTBEAT', 'SEARCHABLE', 'METRICS', 'STUDY_DEFAULTS', 'SPEC_ATTR', 'retried_from', 'is_url',
-           'open_storage', 'check_study', 'hpo_spec', 'study_objectives', 'spec_config', 'suggest', 'ValidationScore',
-           'run_trial', 'worker_id', 'trial_dir', 'Objective', 'make_pruner', 'create_hpo_study', 'fail_orphans',
-           'trials_used', 'count_trials', 'pareto_front', 'best_config', 'write_best', 'hpo_figures', 'hpo_worker',
-           'study_summary']
+__all__ = ['MAX_RETRY', 'HEARTBEAT', 'SEARCHABLE', 'METRICS', 'STUDY_DEFAULTS', 'SPEC_ATTR', 'PERCENT_METRICS', 'retried_from',
+           'is_url', 'open_storage', 'check_study', 'hpo_spec', 'study_objectives', 'spec_config', 'suggest',
+           'ValidationScore', 'run_trial', 'worker_id', 'trial_dir', 'Objective', 'make_pruner', 'create_hpo_study',
+           'fail_orphans', 'trials_used', 'count_trials', 'pareto_front', 'best_config', 'write_best', 'pareto_figure',
+           'hpo_figures', 'hpo_worker', 'study_summary']
 
 # %% ../nbs/17_hpo.ipynb #68381eed
 MAX_RETRY = 3   # a trial orphaned by a vanished worker is re-run at most this often
@@ -376,14 +376,42 @@ def write_best(study:optuna.Study, spec:dict, study_dir)->Path|None:
     atomic_write(study_dir/'best.json', json.dumps(best, indent=1))
     return p
 
+PERCENT_METRICS = ('total_return', 'annual_return', 'max_drawdown', 'win_rate_days', 'directional_accuracy')
+
+def pareto_figure(study:optuna.Study, # a multi-objective study (all objectives maximised)
+                  objs:list, # its objectives' names
+                 ):
+    "The completed trials on the first two objectives: the front joined and in colour, every point labelled `#trial`."
+    import plotly.graph_objects as go
+    done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    front, fig = {t.number for t in study.best_trials}, go.Figure()
+    for on, name, colour in ((False, 'dominated: another trial is better on both', '#a8a8a8'),
+                             (True, 'Pareto front', '#d62728')):
+        ts = sorted((t for t in done if (t.number in front) == on), key=lambda t: t.values[0])
+        hover = ['<br>'.join([f'trial {t.number}'] + [f'{k} = {v:.4g}' if isinstance(v, float) else f'{k} = {v}'
+                                                        for k, v in t.params.items()]) for t in ts]
+        fig.add_trace(go.Scatter(x=[t.values[0] for t in ts], y=[t.values[1] for t in ts], name=name,
+                                 mode='lines+markers+text' if on else 'markers+text', text=[f'#{t.number}' for t in ts],
+                                 textposition='top center', hovertext=hover, hoverinfo='text',
+                                 marker=dict(color=colour, size=11 if on else 8),
+                                 line=dict(color=colour, dash='dot', shape='hv')))
+    axis = lambda o, side: dict(title=f'{o} on validation ({side} is better)',
+                                tickformat='.1%' if o in PERCENT_METRICS else None)
+    fig.update_layout(title=f'Pareto front: {objs[0]} against {objs[1]} ({len(done)} completed trials, '
+                            f'{len(front)} on the front)', xaxis=axis(objs[0], 'right'), yaxis=axis(objs[1], 'up'),
+                      template='plotly_white', legend=dict(orientation='h', y=-0.2), height=480,
+                      annotations=[dict(text='pick a point: best_config(study, spec, trial=N); hover for its settings',
+                                        xref='paper', yref='paper', x=0, y=1.06, showarrow=False,
+                                        font=dict(size=11, color='#555'))])
+    return fig
+
 def hpo_figures(study:optuna.Study)->dict:
     "Optuna's plotly figures of `study`: history, parameter importances, parallel coordinates, intermediate values."
     import optuna.visualization as vis
     if len(study.directions) > 1:   # multi-objective: the Pareto front, and the parameters against each objective
         objs = study.user_attrs.get(SPEC_ATTR, {}).get('study', {}).get('objectives') or \
                [f'objective {i}' for i in range(len(study.directions))]
-        figs = dict(pareto=vis.plot_pareto_front(study, target_names=objs))
-        figs['pareto'].update_layout(title=f'Pareto front: {objs[0]} against {objs[1]} (validation)')
+        figs = dict(pareto=pareto_figure(study, objs))
         for i, o in enumerate(objs):
             figs[f'parallel_{o}'] = vis.plot_parallel_coordinate(study, target=lambda t, i=i: t.values[i],
                                                                  target_name=o)

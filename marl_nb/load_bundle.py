@@ -4,7 +4,7 @@
 
 # %% ../nbs/15b_load_bundle.ipynb #15350025
 from __future__ import annotations
-import hashlib, json, sys
+import hashlib, json, platform, sys, warnings
 from pathlib import Path
 import numpy as np, torch
 
@@ -22,7 +22,8 @@ def file_sha256(path, chunk=1 << 20):
 # %% ../nbs/15b_load_bundle.ipynb #47eb7a59
 class PolicyBundle:
     "The programs of one variant of a bundle, with input checks, normalisation stats and the gate's fixed masks."
-    def __init__(self, path, variant='float', verify=True):
+    def __init__(self, path, variant='float', verify=True,
+                 compiled=None): # compiled decision program: None where usable, True required, False never
         self.path = Path(path)
         if not (self.path/'manifest.json').exists():
             raise FileNotFoundError(f"{self.path}: no manifest.json (not a policy bundle)")
@@ -36,9 +37,31 @@ class PolicyBundle:
             raise KeyError(f"variant {variant!r} is not in the bundle (has {list(m['variants'])})")
         load = {'torch.export': lambda p: torch.export.load(p).module(), 'torchscript': torch.jit.load}[m['format']]
         self.variant, self.programs = variant, {k: load(self.path/f) for k, f in m['variants'][variant].items()}
+        self.compiled = self._load_compiled(compiled)
         g = m['gate']
         self.gate_masks = torch.from_numpy(np.load(self.path/g['keep'])).float()/(1 - g['dropout'])   # [2, K, 1, H]
         self.stats = json.loads((self.path/m['features']['stats']).read_text())
+
+    def _load_compiled(self, want):
+        "Replace the decision program by the bundle's AOTInductor one where it can run here; True if it did."
+        c = self.manifest.get('compiled') or {}
+        name = c.get('variants', {}).get(self.variant, {}).get('decision')
+        if want is False: return False
+        if not name:
+            if want: raise ValueError(f"{self.path}: no compiled decision program for variant {self.variant!r} "
+                                      "(export with compile=True, or marl_export --compile)")
+            return False
+        here = (torch.__version__, platform.machine())
+        why = None if (c['torch'], c['machine']) == here else \
+            f"compiled with torch {c['torch']} on {c['machine']}, this is torch {here[0]} on {here[1]}"
+        if why is None:
+            try:
+                from torch._inductor import aoti_load_package
+                self.programs['decision'] = aoti_load_package(str(self.path/name)); return True
+            except Exception as e: why = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0][:200]}"
+        if want: raise RuntimeError(f"{self.path/name}: the compiled decision program cannot run here ({why})")
+        warnings.warn(f"{self.path/name}: using the portable decision program ({why})", stacklevel=3)
+        return False
 
     def check(self, spec, xs):
         "Raise if an input's shape or dtype differs from the manifest; returns the batch size."
@@ -62,6 +85,7 @@ class PolicyBundle:
             gate_masks = self.gate_masks.expand(-1, -1, strategic.shape[0] if strategic.ndim else 0, -1)
         xs = (strategic, tactical, portfolio, strategic_active, held, position, prev_gate, gate_masks)
         self.check(self.manifest['decision']['inputs'], xs)
+        if self.compiled: xs = tuple(x.contiguous() for x in xs)   # compiled code reads dense inputs (not expanded)
         out = self.programs['decision'](*xs)
         return dict(zip([o['name'] for o in self.manifest['decision']['outputs']], out))
 

@@ -20,10 +20,11 @@ from .single_ppo import single_ppo_for_run, single_policy
 from .checkpoint import CheckpointManager, CheckpointError
 
 # %% auto #0
-__all__ = ['REGIMES', 'STRESS_POLICIES', 'METRIC_LEGEND', 'read_checkpoint', 'load_run', 'load_system', 'validation_history',
-           'selection_trials', 'trained_updates', 'select_checkpoint', 'bar_regimes', 'regime_metrics', 'by_regime',
-           'regime_table', 'with_costs', 'with_prices', 'gap_map', 'delayed', 'stress', 'report', 'strict_json',
-           'report_json', 'equity_drawdown_figure', 'report_figures', 'metrics_html', 'robustness_html', 'report_html']
+__all__ = ['REGIMES', 'STRESS_POLICIES', 'CURVE_STYLE', 'METRIC_LEGEND', 'read_checkpoint', 'load_run', 'load_system',
+           'validation_history', 'selection_trials', 'trained_updates', 'select_checkpoint', 'bar_regimes',
+           'regime_metrics', 'by_regime', 'regime_table', 'with_costs', 'with_prices', 'gap_map', 'delayed', 'stress',
+           'report', 'strict_json', 'report_json', 'curve_colours', 'equity_drawdown_figure', 'report_figures',
+           'metrics_html', 'robustness_html', 'report_html']
 
 # %% ../nbs/14_report.ipynb #08fe2143
 def read_checkpoint(path)->dict:
@@ -284,6 +285,16 @@ def report_json(rep:dict)->str:
                       allow_nan=False)
 
 # %% ../nbs/14_report.ipynb #c77c5dc7
+CURVE_STYLE = dict(marl=dict(color='#111111', width=2.5), oracle=dict(color='#9e9e9e', dash='dot', width=1.5),
+                   flat=dict(color='#c7c7c7', width=1.5))
+
+def curve_colours(names)->dict:
+    "One line style per policy in every chart: the model thick black, oracle dotted grey, the others a D3 colour each."
+    import plotly.colors as pc
+    pal = [c for c in pc.qualitative.D3 if c != '#7F7F7F']
+    others = [k for k in names if k not in CURVE_STYLE]
+    return {k: CURVE_STYLE.get(k) or dict(color=pal[others.index(k) % len(pal)], width=1.5) for k in names}
+
 def equity_drawdown_figure(curves:dict, # name -> per-bar equity after costs (a Series indexed by time)
                            title:str='equity (after costs)', height:int=600,
                            thin=None, # n -> the indices of the points to draw (live charts); None: every point
@@ -292,13 +303,15 @@ def equity_drawdown_figure(curves:dict, # name -> per-bar equity after costs (a 
     from plotly.subplots import make_subplots
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=('equity (after costs)', 'drawdown'),
                         row_heights=[0.7, 0.3], vertical_spacing=0.1)
+    style = curve_colours(list(curves))
     for k, e in curves.items():
         dd = e/e.cummax() - 1                                   # on every bar, before any thinning
         i = list(range(len(e))) if thin is None else thin(len(e))
         x = [str(t) for t in e.index[i]]                         # plain JSON for any plotly.js
-        fig.add_scatter(x=x, y=e.to_numpy()[i].tolist(), name=k, row=1, col=1, legendgroup=k, mode='lines')
+        fig.add_scatter(x=x, y=e.to_numpy()[i].tolist(), name=k, row=1, col=1, legendgroup=k, mode='lines',
+                        line=style[k])
         fig.add_scatter(x=x, y=dd.to_numpy()[i].tolist(), name=k, row=2, col=1, legendgroup=k, showlegend=False,
-                        mode='lines')
+                        mode='lines', line=style[k])
     return fig.update_layout(title=title, height=height)
 
 def report_figures(rep:dict)->list:
@@ -333,21 +346,22 @@ def report_figures(rep:dict)->list:
                                  mode='lines+markers')])
     gate.update_layout(title='execution gate approvals and consensus, share of bars per day', height=350,
                        yaxis_range=[0, 1])
+    colour = {k: s['color'] for k, s in curve_colours(list(bts)).items()}
     hist = go.Figure()
     for k in [k for k in ('marl', 'single_ppo', 'ma_crossover', 'momentum', 'buy_and_hold') if k in bts]:
         r = bts[k]['frame']['ret']
         d = (1 + r).groupby(r.index.floor('D')).prod() - 1
-        hist.add_histogram(x=d*100, name=k, opacity=0.6, nbinsx=30)
+        hist.add_histogram(x=d*100, name=k, opacity=0.6, nbinsx=30, marker_color=colour[k])
     hist.update_layout(title='daily returns, % (after costs)', barmode='overlay', height=350)
     figs = [eq, pos, heat, gate, hist]
     if 'by_regime' in rep:
         t = regime_table(rep['by_regime'])
-        reg = go.Figure([go.Bar(x=[f'{c[7:]}: {b}' for c, b in t.index], y=t[k], name=k)
+        reg = go.Figure([go.Bar(x=[f'{c[7:]}: {b}' for c, b in t.index], y=t[k], name=k, marker_color=colour.get(k))
                          for k in t.columns[1:] if k in ('marl', 'single_ppo', 'ma_crossover', 'momentum', 'oracle')])
         reg.update_layout(title='per-bar Sharpe (annualised) by the regime known when deciding', barmode='group',
                           height=380)
         st = pd.DataFrame({s: {k: v['sharpe'] for k, v in d.items()} for s, d in rep['stress'].items()})
-        stf = go.Figure([go.Bar(x=st.columns, y=st.loc[k], name=k) for k in st.index])
+        stf = go.Figure([go.Bar(x=st.columns, y=st.loc[k], name=k, marker_color=colour.get(k)) for k in st.index])
         stf.update_layout(title=f"Sharpe under stress (the model passes {rep['stress_score']:.0%} of the scenarios)",
                           barmode='group', height=380)
         figs += [reg, stf]
