@@ -21,8 +21,8 @@ from marl_nb.critic import gate_keep
 from marl_nb.export import (DecisionProgram, DECISION_INPUTS, DECISION_OUTPUTS, export_program, compile_program,
                             io_table, _dims)
 
-ap = argparse.ArgumentParser(); ap.add_argument('--calls', type=int, default=3000); ap.add_argument('--k', type=int, default=1000)
-ap.add_argument('--json'); a = ap.parse_args()
+ap = argparse.ArgumentParser(); ap.add_argument('--calls', type=int, default=3000)
+ap.add_argument('--k', type=int, default=1000); ap.add_argument('--json'); a = ap.parse_args()
 warnings.simplefilter('ignore')
 torch.set_num_threads(1)
 cfg = load_config('colab_training_config', [f'model.mc_samples={a.k}'])

@@ -1,7 +1,8 @@
 """Latency of the exported decision program (8 agents + consensus + critic + K-pass MC-dropout gate) at batch 1 on one
 CPU thread, float and int8, plus the per-group programs, the bundle size and the parity report.
 
-python benchmarks/export_latency.py [--run-dir RUN] [--checkpoint best] [--calls 5000] [--k 1000] [--compile] [--json OUT]
+python benchmarks/export_latency.py [--run-dir RUN] [--checkpoint best] [--calls 5000] [--k 1000] [--compile]
+                                    [--json OUT]
 With --run-dir the run's checkpoint is exported (its gate run with K passes) and the parity report covers its test split;
 without it, an untrained system of the Colab config on a small synthetic market. With --compile the bundle also holds
 the AOTInductor-compiled decision programs: they are timed too, and the cold load (a fresh interpreter: import torch,
@@ -19,7 +20,8 @@ from marl_nb.export import export_bundle, PolicyBundle
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--run-dir'); ap.add_argument('--checkpoint', default='best'); ap.add_argument('--calls', type=int, default=5000)
-ap.add_argument('--k', type=int, default=1000); ap.add_argument('--json'); ap.add_argument('--compile', action='store_true')
+ap.add_argument('--k', type=int, default=1000); ap.add_argument('--json')
+ap.add_argument('--compile', action='store_true')
 a = ap.parse_args()
 warnings.simplefilter('ignore')
 tmp = Path(tempfile.mkdtemp())
@@ -69,8 +71,10 @@ def cold(compiled):
             f"b = PolicyBundle({str(tmp/'bundle')!r}, 'float', compiled={compiled}); t2 = time.perf_counter(); "
             f"xs = b.zeros(1); b.decide(**xs); t3 = time.perf_counter(); b.decide(**xs); t4 = time.perf_counter(); "
             f"print(t1 - t0, t2 - t1, t3 - t2, t4 - t3)")
-    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=os.environ | {'OMP_NUM_THREADS': '1'})
-    return dict(zip(('import_torch_s', 'load_bundle_s', 'first_decision_s', 'second_decision_s'), map(float, r.stdout.split())))
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                       env=os.environ | {'OMP_NUM_THREADS': '1'})
+    keys = ('import_torch_s', 'load_bundle_s', 'first_decision_s', 'second_decision_s')
+    return dict(zip(keys, map(float, r.stdout.split())))
 res['cold_load'] = {'portable': cold(False)} | ({'compiled': cold(True)} if a.compile else {})
 res['full_decision'] = res['float']['compiled_with_checks' if a.compile else 'decision_with_checks']
 parity = json.loads((tmp/'bundle'/'parity.json').read_text())

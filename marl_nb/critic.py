@@ -121,7 +121,7 @@ def gate_keep(k:int, # passes
 def masks(self:ExecutionGate, k:int, # number of passes
           h1:torch.Tensor, # [B, hidden] first-layer activations (for shape, dtype, device)
          )->torch.Tensor:
-    "Inverted-dropout masks of both hidden layers for `k` passes: the bank `[2, k, 1, hidden]`, or fresh `[2, k, B, hidden]`."
+    "Inverted-dropout masks of both hidden layers, `k` passes: the bank `[2, k, 1, hidden]` or fresh `[2, k, B, hidden]`."
     if self.fresh_masks:
         return (torch.rand(2, k, *h1.shape, device=h1.device) >= self.dropout).to(h1.dtype) / (1 - self.dropout)
     key = (k, h1.shape[1], h1.device, h1.dtype)

@@ -237,8 +237,9 @@ def compile_program(pt2, # an exported program's file (`export_program`)
         try: aoti_compile_and_package(ep, package_path=str(path))
         except Exception as e:
             first = (str(e).strip().splitlines() or [''])[0][:200]
-            raise CompileError(f"AOTInductor could not compile {Path(pt2).name} ({type(e).__name__}: {first}); it needs "
-                               "a C++ compiler such as g++. Export without compiling for the portable programs alone.") from e
+            raise CompileError(f"AOTInductor could not compile {Path(pt2).name} ({type(e).__name__}: {first}); "
+                               "it needs a C++ compiler such as g++. Export without compiling for the portable programs "
+                               "alone.") from e
     return Path(path)
 
 # %% ../nbs/16_export.ipynb #2f9c96b4
