@@ -93,7 +93,7 @@ class ExecutionGate(nn.Module):
         if mc_samples < 1: raise ValueError(f"mc_samples: expected >= 1, got {mc_samples}")
         self.d_in, self.dropout, self.mc_samples, self.threshold = d_in, dropout, mc_samples, threshold
         self.latency_budget_ms, self.fresh_masks, self.mask_seed = latency_budget_ms, fresh_masks, mask_seed
-        self._banks = {}   # (K, hidden, device, dtype) -> masks [2, K, 1, hidden]
+        self._banks = {}   # (K, device, dtype) -> masks [2, K, 1, hidden]
         self.l1, self.l2 = orthogonal_(nn.Linear(d_in, hidden)), orthogonal_(nn.Linear(hidden, hidden))
         self.out = orthogonal_(nn.Linear(hidden, 1), gain=0.01)
 
@@ -121,10 +121,10 @@ def gate_keep(k:int, # passes
 def masks(self:ExecutionGate, k:int, # number of passes
           h1:torch.Tensor, # [B, hidden] first-layer activations (for shape, dtype, device)
          )->torch.Tensor:
-    "Inverted-dropout masks of both hidden layers, `k` passes: the bank `[2, k, 1, hidden]` or fresh `[2, k, B, hidden]`."
+    "Inverted-dropout masks of both hidden layers, `k` passes: the bank `[2, k, 1, H]` or fresh `[2, k, B, H]`."
     if self.fresh_masks:
         return (torch.rand(2, k, *h1.shape, device=h1.device) >= self.dropout).to(h1.dtype) / (1 - self.dropout)
-    key = (k, h1.shape[1], h1.device, h1.dtype)
+    key = (k, h1.device, h1.dtype)
     if key not in self._banks:
         keep = torch.from_numpy(gate_keep(k, h1.shape[1], self.dropout, self.mask_seed))
         self._banks[key] = keep.to(h1.device, h1.dtype) / (1 - self.dropout)

@@ -238,13 +238,13 @@ def compile_program(pt2, # an exported program's file (`export_program`)
         except Exception as e:
             first = (str(e).strip().splitlines() or [''])[0][:200]
             raise CompileError(f"AOTInductor could not compile {Path(pt2).name} ({type(e).__name__}: {first}); "
-                               "it needs a C++ compiler such as g++. Export without compiling for the portable programs "
-                               "alone.") from e
+                               "it needs a C++ compiler such as g++. Export without compiling for the portable "
+                               "programs alone.") from e
     return Path(path)
 
 # %% ../nbs/16_export.ipynb #2f9c96b4
 from . import load_bundle
-from .load_bundle import PolicyBundle, file_sha256
+from .load_bundle import PolicyBundle, file_sha256, load_compiled
 LOADER_FILE = Path(load_bundle.__file__)   # copied into every bundle as load_bundle.py
 
 # %% ../nbs/16_export.ipynb #097b459b
@@ -288,7 +288,7 @@ def parity_report(system:MarlSystem, # eager system (eval mode)
                 agree += int((same_a & same_g).sum())
                 agree_actions += int(same_a.sum()); agree_approve += int(same_g.sum())
             for v in comp:                                       # a compiled program against its portable variant
-                c = dict(zip(names, programs[v](*(x.contiguous() for x in xs))))   # it reads dense inputs
+                c = dict(zip(names, programs[v](*xs)))
                 base = f if v == 'float_compiled' else q
                 comp[v][0] += int(((c['actions'] == base['actions']).all(1) & (c['approve'] == base['approve'])).sum())
                 for k in names:
@@ -469,9 +469,7 @@ def _write_bundle(system, market, out, bundle_name, quantize, checkpoint, seed, 
     save_config(cfg, out/'config.yaml')
     atomic_write(out/'load_bundle.py', LOADER_FILE.read_bytes())
     loaded = {v: torch.export.load(out/files[v]['decision']).module() for v in files}
-    if compiled:
-        from torch._inductor import aoti_load_package
-        loaded |= {v + '_compiled': aoti_load_package(str(out/c['decision'])) for v, c in compiled.items()}
+    loaded |= {v + '_compiled': load_compiled(out/c['decision']) for v, c in compiled.items()}
     parity = parity_report(system, market, loaded, masks, split)
     atomic_write(out/'parity.json', json.dumps(parity, indent=1))
     vals = dict(marl_nb=marl_nb.__version__, torch=torch.__version__, checkpoint=checkpoint or 'in memory',

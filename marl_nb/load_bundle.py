@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['file_sha256', 'PolicyBundle']
+__all__ = ['file_sha256', 'load_compiled', 'PolicyBundle']
 
 # %% ../nbs/15b_load_bundle.ipynb #67474311
 def file_sha256(path, chunk=1 << 20):
@@ -20,6 +20,12 @@ def file_sha256(path, chunk=1 << 20):
     return h.hexdigest()
 
 # %% ../nbs/15b_load_bundle.ipynb #47eb7a59
+def load_compiled(path):
+    "An AOTInductor package as a callable; inputs are made dense first (compiled code ignores an `expand`'s strides)."
+    from torch._inductor import aoti_load_package
+    program = aoti_load_package(str(path))
+    return lambda *xs: program(*(x.contiguous() for x in xs))
+
 class PolicyBundle:
     "The programs of one variant of a bundle, with input checks, normalisation stats and the gate's fixed masks."
     def __init__(self, path, variant='float', verify=True,
@@ -55,9 +61,7 @@ class PolicyBundle:
         why = None if (c['torch'], c['machine']) == here else \
             f"compiled with torch {c['torch']} on {c['machine']}, this is torch {here[0]} on {here[1]}"
         if why is None:
-            try:
-                from torch._inductor import aoti_load_package
-                self.programs['decision'] = aoti_load_package(str(self.path/name)); return True
+            try: self.programs['decision'] = load_compiled(self.path/name); return True
             except Exception as e: why = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0][:200]}"
         if want: raise RuntimeError(f"{self.path/name}: the compiled decision program cannot run here ({why})")
         warnings.warn(f"{self.path/name}: using the portable decision program ({why})", stacklevel=3)
@@ -85,7 +89,6 @@ class PolicyBundle:
             gate_masks = self.gate_masks.expand(-1, -1, strategic.shape[0] if strategic.ndim else 0, -1)
         xs = (strategic, tactical, portfolio, strategic_active, held, position, prev_gate, gate_masks)
         self.check(self.manifest['decision']['inputs'], xs)
-        if self.compiled: xs = tuple(x.contiguous() for x in xs)   # compiled code reads dense inputs (not expanded)
         out = self.programs['decision'](*xs)
         return dict(zip([o['name'] for o in self.manifest['decision']['outputs']], out))
 
