@@ -486,7 +486,7 @@ def export_bundle(system:MarlSystem, # trained system (eval mode)
                   out, # bundle folder (replaced as a whole once the new bundle is complete; a failure leaves it as is)
                   quantize:str=None, # None (float only) or 'int8' (float and int8)
                   checkpoint:str='', # checkpoint name, recorded in the manifest
-                  seed:int=0, # seed of the gate's fixed masks
+                  seed:int=None, # seed of the gate's fixed masks (None: the gate's own bank, `mask_seed`)
                   split:str='test', # split of the parity report
                   compile:bool=False, # also compile the decision programs with AOTInductor (needs a C++ compiler)
                  )->dict:
@@ -495,6 +495,7 @@ def export_bundle(system:MarlSystem, # trained system (eval mode)
     if split not in market.splits:
         raise ValueError(f"split: {split!r} is not a split of the market (have {', '.join(market.splits)})")
     final, cfg = check_bundle_out(out), system.cfg
+    seed = system.gate.mask_seed if seed is None else seed   # by default the masks the model was evaluated with
     final.parent.mkdir(parents=True, exist_ok=True)
     for q in stale_temps(final.parent, final.name): shutil.rmtree(q, ignore_errors=True)   # left by a killed export
     out = Path(tempfile.mkdtemp(dir=final.parent, prefix=temp_prefix(final), suffix='.tmp'))   # built here, swapped in
@@ -699,4 +700,4 @@ def export_run(run_dir, # run folder written by marl_train
     cfg, market = load_run(run_dir)
     if split not in market.splits:
         raise ValueError(f"split: {split!r} is not a split of the run (have {', '.join(market.splits)})")
-    return export_bundle(load_system(cfg, market, path), market, out, quantize, name, cfg.seed, split, compile)
+    return export_bundle(load_system(cfg, market, path), market, out, quantize, name, None, split, compile)
