@@ -128,9 +128,11 @@ class TrainerConfig:
                            choices=['constant', 'linear', 'cosine'])
     gamma: float = fld(0.99, 'discount', ge=0, le=1)
     gae_lambda: float = fld(0.95, 'GAE lambda', ge=0, le=1)
-    advantage: str = fld('gae', "agents' advantages: 'gae' (one per group, shared by its agents) or 'counterfactual' "
-                         "(each agent's own effect: its action's reward against its other actions', the rest held)",
-                         choices=['gae', 'counterfactual'])
+    advantage: str = fld('gae', "agents' advantages: 'gae' (one per group, shared by its agents), 'counterfactual' "
+                         "(each agent's own effect: its action's reward against its other actions', the rest held) or "
+                         "'hybrid' (counterfactual plus the group's GAE advantage, which carries what one bar cannot "
+                         "show: the risk limits, the drawdown penalty, the later bars)",
+                         choices=['gae', 'counterfactual', 'hybrid'])
     clip: float = fld(0.2, 'PPO ratio clip', gt=0)
     value_clip: float = fld(0.2, 'value clip', gt=0)
     entropy_coef: float = fld(0.01, 'entropy bonus weight', ge=0)

@@ -151,7 +151,7 @@ def collect(self:Trainer)->dict:
              logp=z(8), value=z(2), sigma=z(2), prev_gate=z(len(GATE_FEATURES)), target=z(), position=z(), label=z(),
              gmask=z(dtype=torch.bool), rewards=z(2), dones=z(dtype=torch.bool), approve=z(dtype=torch.bool),
              consensus=z())
-    cf = self.cfg.trainer.advantage == 'counterfactual'
+    cf = self.cfg.trainer.advantage in ('counterfactual', 'hybrid')
     if cf: b.update(alt_reward=z(sum(sysm.policy.sizes)), alt_probs=z(sum(sysm.policy.sizes)))
     finished, fin_ret = torch.zeros((), device=dev), torch.zeros((), dtype=torch.float64, device=dev)
     for s in range(T):
@@ -233,11 +233,13 @@ def advantages(self:Trainer, b:dict # a rollout from `collect`
     flat = lambda x: x.reshape(T*N, *x.shape[2:])
     fb = {k: flat(v) for k, v in b.items() if k not in ('last_value', 'last_sigma')}
     mask = torch.cat([fb['active'][:, None].expand(-1, 4), torch.ones(T*N, 4, dtype=torch.bool, device=self.device)], 1)
-    if tc.advantage == 'counterfactual':   # each agent's own effect (`counterfactual_advantages`)
+    group = adv.float()[..., [0]*4 + [1]*4]   # the group's GAE advantage for each of its agents
+    if tc.advantage in ('counterfactual', 'hybrid'):   # each agent's own effect (`counterfactual_advantages`)
         agent, first = alternatives(self.system.policy.sizes, self.device)
         adv = counterfactual_advantages(b['alt_reward'].double(), b['alt_probs'], first + b['actions'], agent,
                                         torch.arange(8, device=self.device) < 4, b['active'], b['dones']).float()
-    else: adv = adv.float()[..., [0]*4 + [1]*4]   # the group's advantage for each of its agents
+        if tc.advantage == 'hybrid': adv = adv + group   # + what the bar's reward cannot show (limits, later bars)
+    else: adv = group
     adv8 = self.comm.normalize_advantages(flat(adv), mask, T)
     return fb, mask, adv8, flat(ret_n)
 
