@@ -233,13 +233,13 @@ def advantages(self:Trainer, b:dict # a rollout from `collect`
     flat = lambda x: x.reshape(T*N, *x.shape[2:])
     fb = {k: flat(v) for k, v in b.items() if k not in ('last_value', 'last_sigma')}
     mask = torch.cat([fb['active'][:, None].expand(-1, 4), torch.ones(T*N, 4, dtype=torch.bool, device=self.device)], 1)
-    group = adv.float()[..., [0]*4 + [1]*4]   # the group's GAE advantage for each of its agents
-    if tc.advantage in ('counterfactual', 'hybrid'):   # each agent's own effect (`counterfactual_advantages`)
+    group = None if tc.advantage == 'counterfactual' else adv.float()[..., [0]*4 + [1]*4]   # the group's GAE advantage
+    if tc.advantage == 'gae': adv = group   # one per group, for each of its agents
+    else:   # each agent's own effect (`counterfactual_advantages`)
         agent, first = alternatives(self.system.policy.sizes, self.device)
         adv = counterfactual_advantages(b['alt_reward'].double(), b['alt_probs'], first + b['actions'], agent,
                                         torch.arange(8, device=self.device) < 4, b['active'], b['dones']).float()
-        if tc.advantage == 'hybrid': adv = adv + group   # + what the bar's reward cannot show (limits, later bars)
-    else: adv = group
+        if group is not None: adv = adv + group   # hybrid: + what the bar's reward cannot show (limits, later bars)
     adv8 = self.comm.normalize_advantages(flat(adv), mask, T)
     return fb, mask, adv8, flat(ret_n)
 
