@@ -254,12 +254,13 @@ def _listing(files:list, n:int=4)->str:
 def set_aside(run_dir, # the run folder
               cfg:Config, # the config of the run that replaces it
              )->Path:
-    "Move the previous run's files (and its `data.h5`, if `cfg` would not use it) into `run_dir/previous/<UTC time>/`."
+    "Move the previous run's files (its `data.h5` if `cfg` would not use it; its instruments' stores) to `previous/`."
     run_dir = Path(run_dir)
     dest = run_dir/'previous'/time.strftime('%Y%m%d-%H%M%S', time.gmtime())
     dest.mkdir(parents=True)
     names = [n for n in RUN_FILES if (run_dir/n).exists()]
     if (run_dir/'data.h5').exists() and data_problems(run_dir/'data.h5', cfg): names.append('data.h5')
+    if (run_dir/'instruments').exists(): names.append('instruments')   # several instruments: prepared again
     for n in names: os.replace(run_dir/n, dest/n)
     return dest
 

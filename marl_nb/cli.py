@@ -8,10 +8,11 @@ import argparse, inspect, json, os, sys, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from optuna.trial import TrialState
-from .config import Config, ConfigError, load_config, atomic_write
+from .config import Config, ConfigError, load_config, atomic_write, split_overrides
 from .data import DataError
 from .store import MarketStore, prepare_store, store_for
 from .system import Market
+from .instruments import MultiMarket, load_market, prepare_instruments, source_entries
 from .evaluate import evaluate
 from .single_ppo import single_ppo_for_run, single_policy
 from .checkpoint import CheckpointManager, CheckpointError, open_run, resume_state, save_run_config
@@ -110,11 +111,15 @@ def final_evaluation(tr:Trainer, manager:CheckpointManager, split:str='test', pr
     # the single-agent baseline, trained with the same budget (once per run: kept in baselines/)
     single = single_ppo_for_run(tr.run_dir, tr.market, tr.cfg, tr.device, tr.update, progress)
     tri = selection_trials(tr.run_dir)   # the trials behind best.pt, counted as `marl_eval` counts them
+    multi = isinstance(tr.market, MultiMarket)   # several instruments: each one's rows, then the portfolio's
     table = evaluate(tr.market, tr.system, split, tr.device, seed=tr.cfg.seed, n_trials=tri['n_trials'],
-                     policies={'single_ppo': single_policy(single)}, trial_sharpes=tri['sharpes'])
+                     policies={'single_ppo': single_policy(single)}, trial_sharpes=tri['sharpes'], by_instrument=multi)
+    per = dict(instrument_table=table, by_instrument={n: table.loc[n].to_dict('index') for n in tr.market.names}
+               ) if multi else {}
+    if multi: table = table.loc['portfolio']
     return dict(split=split, selected='best.pt (validation Sharpe)' if chosen is not None else 'last update',
                 updates=tr.update, n_trials=tri['n_trials'], trials_counted=tri['counted'],
-                results=table.to_dict('index'), table=table, verdict=verdict(table),
+                results=table.to_dict('index'), table=table, verdict=verdict(table), **per,
                 note='the test split is read once, by this final report; model selection used the validation split '
                      'only')
 
@@ -137,7 +142,7 @@ def train_run(cfg:Config, run_dir, max_updates:int=None,
     lock = open_run(cfg, run_dir, resume, restart) if rank == 0 else None   # rank 0 owns the run folder
     try:
         t0 = time.perf_counter()
-        market = Market.from_store(comm.store_for(cfg, run_dir), cfg)
+        market = load_market(cfg, run_dir, comm.store_for)   # one store, or one per instrument
         t_data = time.perf_counter() - t0
         drive = getattr(session, 'drive_dir', None) if cfg.trainer.auto_save_to_drive else None
         mirror = Path(drive)/run_dir.name/'checkpoints' if drive else None
@@ -164,8 +169,8 @@ def train_run(cfg:Config, run_dir, max_updates:int=None,
         if rank != 0: return dict(rank=rank, updates=tr.update, trainer=tr)   # rank 0 alone evaluates
         res = final_evaluation(tr, ck.manager, final_split, progress)
         res |= dict(train_seconds=t_train, data_seconds=t_data, data_share=t_data/(t_data + t_train))
-        atomic_write(run_dir/'eval.json', json.dumps(strict_json({k: v for k, v in res.items() if k != 'table'}),
-                                                     indent=1, allow_nan=False))
+        plain = {k: v for k, v in res.items() if k not in ('table', 'instrument_table')}
+        atomic_write(run_dir/'eval.json', json.dumps(strict_json(plain), indent=1, allow_nan=False))
         return res | dict(trainer=tr)
     finally:
         if lock is not None: lock.release()
@@ -191,7 +196,7 @@ def train_cli(config:str=None, # shipped config name or YAML path (default: the 
     try:
         own = Path(run_dir)/'config.yaml'
         if config is None: config = str(own) if own.is_file() else 'quickstart'
-        cfg = load_config(config, (set or '').split())
+        cfg = load_config(config, split_overrides(set))
         res = train_run(cfg, run_dir, max_updates, resume or None, restart=restart)
     except USER_ERRORS + (CheckpointError,) as e: fail('marl_train', e)
     if int(os.environ.get('RANK', '0')) != 0: return   # data-parallel: rank 0 reports
@@ -202,6 +207,12 @@ def train_cli(config:str=None, # shipped config name or YAML path (default: the 
     days = int(res['table'].loc['marl', 'days'])
     print(f"\nheld-out results on the {res['split']} split ({days} days; {res['selected']}; after costs):")
     print(format_table(res['table']))
+    if 'instrument_table' in res:   # several instruments: the table above is their equal-weight portfolio
+        sh = res['instrument_table']['sharpe'].astype(float).unstack(0)
+        sh = sh.reindex(index=res['table'].index, columns=[*res['by_instrument'], 'portfolio'])
+        print(f"\nthe table above is the equal-weight portfolio of {', '.join(res['by_instrument'])}; "
+              "Sharpe per instrument:")
+        print(sh.to_string(float_format=lambda x: f'{x:+.3f}', na_rep='—'))
     print(f"\n{res['verdict']}")
     print(f"\nrun folder: {run_dir}")
 
@@ -210,8 +221,8 @@ def marl_train():
     return run_cli(train_cli, 'marl_train')
 
 # %% ../nbs/20_cli.ipynb #eb5fef94
-def prepare_cli(input:str, # 'synthetic', a shipped sample ('es', 'eurusd') or a bars/ticks file (CSV, Parquet, HDF5)
-                out:str='data.h5', # output HDF5 store
+def prepare_cli(input:str, # 'synthetic', a sample ('es', 'eurusd'), a bars/ticks file; several: a,b,c or a folder
+                out:str='data.h5', # output HDF5 store (several instruments: a folder, 'instruments' by default)
                 tactical:str=None, # tactical timeframe (default from the config, 5min)
                 strategic:str=None, # strategic timeframe (default from the config, 30min)
                 config:str='quickstart', # shipped config name or YAML path
@@ -219,7 +230,19 @@ def prepare_cli(input:str, # 'synthetic', a shipped sample ('es', 'eurusd') or a
     "Validate, resample, split and store market data for training."
     try:
         sets = [f'data.{k}={v}' for k, v in (('tactical', tactical), ('strategic', strategic)) if v]
-        cfg = load_config(config, sets)
+        srcs = [s.strip() for s in input.split(',') if s.strip()]
+        multi = len(srcs) > 1 or (Path(input).is_dir() and input not in ('synthetic', 'es', 'eurusd'))
+        cfg = load_config(config, sets + (['data.source=' + json.dumps(srcs if len(srcs) > 1 else input)] if multi
+                                          else []))
+        if multi and len(entries := source_entries(cfg)) == 1: input = entries[0]['source']
+        elif multi:   # one store per instrument, splits aligned in time
+            paths = prepare_instruments(cfg, 'instruments' if out == 'data.h5' else out)
+            for n, p in paths.items():
+                with MarketStore(p) as s:
+                    print(f"wrote {p}: {n}, {s.n_bars('tactical')} tactical bars, validation from "
+                          f"{s.splits['validation'][0]}, test from {s.splits['test'][0]}")
+            print(f"train on them all: marl_train --set data.source={Path(next(iter(paths.values()))).parent}")
+            return
         p = prepare_store(input, out, cfg)
         with MarketStore(p) as s:
             rows = ', '.join(str(s.split_range('tactical', k)) for k in ('train', 'validation', 'test'))
@@ -335,7 +358,7 @@ def hpo_cli(config:str='hyperopt_config', # HPO file: shipped name or YAML path
         study_dir = Path(study_dir or Path('runs')/'hpo'/study)
         with warnings.catch_warnings(record=True) as ws:
             warnings.simplefilter('always', UserWarning)
-            spec = hpo_spec(config, (set or '').split(), objectives)
+            spec = hpo_spec(config, split_overrides(set), objectives)
         for w in ws: print(f"marl_hpo: warning: {w.message}", file=sys.stderr)
         st = open_storage(storage or str(study_dir/'journal.log'), heartbeat)
         if n_trials <= 0:

@@ -10,10 +10,11 @@ from pathlib import Path
 import yaml
 
 # %% auto #0
-__all__ = ['CONFIG_DIR', 'RESUME_FROZEN', 'fld', 'SyntheticConfig', 'DataConfig', 'FeatureConfig', 'EnvConfig', 'ModelConfig',
-           'TrainerConfig', 'StressConfig', 'Config', 'ConfigError', 'merge_dict', 'check_config', 'config_path',
-           'read_yaml', 'parse_override', 'load_config', 'temp_prefix', 'atomic_write', 'config_dict', 'save_config',
-           'config_hash', 'pid_alive', 'stale_temps', 'flat_config', 'resume_changes', 'load_search_space']
+__all__ = ['SOURCE_KEYS', 'CONFIG_DIR', 'RESUME_FROZEN', 'fld', 'SyntheticConfig', 'DataConfig', 'FeatureConfig', 'EnvConfig',
+           'ModelConfig', 'TrainerConfig', 'StressConfig', 'Config', 'ConfigError', 'merge_dict', 'check_config',
+           'config_path', 'read_yaml', 'parse_override', 'split_overrides', 'load_config', 'temp_prefix',
+           'atomic_write', 'config_dict', 'save_config', 'config_hash', 'pid_alive', 'stale_temps', 'flat_config',
+           'resume_changes', 'load_search_space']
 
 # %% ../nbs/00_config.ipynb #3f720534
 def fld(default, # default value (lists are copied per instance)
@@ -52,7 +53,8 @@ class SyntheticConfig:
 @dataclass
 class DataConfig:
     "Where bars come from, how they are resampled and split."
-    source: str = fld('synthetic', "'synthetic', a shipped sample name ('es', 'eurusd') or a file path")
+    source: str|list = fld('synthetic', "'synthetic', a shipped sample name ('es', 'eurusd'), a file path or a "
+                           "folder of files; or a list of these, one instrument each (`marl_nb.instruments`)")
     tactical: str = fld('5min', 'tactical timeframe (pandas offset alias)')
     strategic: str = fld('30min', 'strategic timeframe (pandas offset alias)')
     timestamp_label: str = fld('start', 'which end of its bar an input timestamp marks', choices=['start', 'end'])
@@ -65,6 +67,8 @@ class DataConfig:
     days_per_year: float = fld(252.0, 'trading days per year, to annualise daily metrics', gt=0)
     min_days_annualised: int = fld(60, 'fewer days in a split: no compounded annual return or Sortino', ge=0)
     synthetic: SyntheticConfig = fld(SyntheticConfig(), 'synthetic market settings')
+    instrument_weights: list = fld([], 'share of the training episodes of each instrument, in `source` order '
+                                   '(empty: equal shares)')
 
 # %% ../nbs/00_config.ipynb #e1022532
 @dataclass
@@ -246,9 +250,41 @@ def merge_dict(obj, d:dict, src:str='', prefix:str=''):
     return obj
 
 # %% ../nbs/00_config.ipynb #318d063a
+SOURCE_KEYS = ('source', 'name', 'set')   # the keys of one instrument's mapping in a list of sources
+
+def _check_sources(source, weights, src):
+    "The shape of `data.source`: a non-empty string, or a non-empty list of them and of `SOURCE_KEYS` mappings."
+    key, wkey = _where('data.source', src), _where('data.instrument_weights', src)
+    if isinstance(source, str):
+        if not source.strip(): raise ConfigError(f"{key}: is empty")
+        if weights: raise ConfigError(f"{wkey}: weights go with a list of sources in data.source")
+        return
+    if not isinstance(source, list) or not source:
+        raise ConfigError(f"{key}: expected a source or a non-empty list of sources, got {source!r}")
+    for i, e in enumerate(source):
+        where = f"{key}[{i}]"
+        if isinstance(e, dict):
+            if unknown := sorted(set(map(str, e)) - set(SOURCE_KEYS)):
+                raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(SOURCE_KEYS)})")
+            if not isinstance(e.get('source'), str) or not e['source'].strip():
+                raise ConfigError(f"{where}: a mapping needs 'source', e.g. {{source: synthetic, name: syn2}}")
+            if 'name' in e and not (isinstance(e['name'], str) and e['name'].strip()):
+                raise ConfigError(f"{where}: 'name' must be a non-empty string, got {e['name']!r}")
+            if 'set' in e and not (isinstance(e['set'], list) and all(isinstance(s, str) for s in e['set'])):
+                raise ConfigError(f"{where}: 'set' must be a list of key=value strings, got {e['set']!r}")
+        elif not isinstance(e, str) or not e.strip():
+            raise ConfigError(f"{where}: expected a source name, a path or a mapping, got {e!r}")
+    if weights:
+        if len(weights) != len(source):
+            raise ConfigError(f"{wkey}: {len(weights)} weights for {len(source)} sources")
+        if any(isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0
+               for w in weights) or not sum(weights) > 0:
+            raise ConfigError(f"{wkey}: expected finite weights >= 0 with a positive sum, got {weights!r}")
+
 def check_config(cfg:Config, src:str='')->Config:
     "Raise `ConfigError` if fields that depend on each other disagree."
     d = cfg.data
+    _check_sources(d.source, d.instrument_weights, src)
     if d.train_frac + d.val_frac >= 1:
         raise ConfigError(f"{_where('data.train_frac', src)}: train_frac + val_frac = {d.train_frac + d.val_frac} "
                           "leaves no test split")
@@ -305,6 +341,22 @@ def parse_override(s:str)->dict:
     d = v
     for part in reversed(key.strip().split('.')): d = {part: d}
     return d
+
+# %% ../nbs/00_config.ipynb #4428d258
+def split_overrides(s:str)->list:
+    "'a=1 b=[1, 2]' -> ['a=1', 'b=[1, 2]']: split at blanks outside brackets, braces and quotes."
+    out, cur, depth, quote = [], '', 0, None
+    for ch in s or '':
+        if quote: quote = None if ch == quote else quote
+        elif ch in '"\'': quote = ch
+        elif ch in '[{': depth += 1
+        elif ch in ']}': depth = max(depth - 1, 0)
+        elif ch.isspace() and depth == 0:
+            if cur: out.append(cur)
+            cur = ''; continue
+        cur += ch
+    return out + ([cur] if cur else [])
+
 
 # %% ../nbs/00_config.ipynb #b548394a
 def load_config(name:str='quickstart', # shipped config name or YAML path

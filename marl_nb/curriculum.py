@@ -11,6 +11,7 @@ from .agents import consensus_aggregate
 from .critic import GATE_FEATURES, gate_input
 from .evaluate import day_starts
 from .callback import Callback
+from .instruments import MultiMarket
 
 # %% auto #0
 __all__ = ['DEFAULT_STAGES', 'day_difficulty', 'Curriculum', 'combine_probs', 'ensemble_policy']
@@ -20,6 +21,8 @@ def day_difficulty(market, # a `Market`
                    split:str='train', # split whose days are ranked
                   )->pd.DataFrame:
     "One row per day of `split` (start row, realised vol, regime changes, difficulty in [0, 1]), easiest first."
+    if isinstance(market, MultiMarket):
+        raise ValueError(f"day_difficulty: the curriculum ranks the days of one instrument; {market} has several")
     env = market.env(split, n_envs=1)
     starts = day_starts(env).cpu().numpy()
     if not len(starts): raise ValueError(f"split {split!r} holds no whole trading day")

@@ -19,6 +19,7 @@ from .checkpoint import open_run, resume_state, save_run_config
 from .callback import Callback, CancelFit, Checkpoint, GracefulStop, JSONLLogger
 from .trainer import Trainer
 from .system import Market
+from .instruments import load_market
 from .report import equity_drawdown_figure
 
 # %% auto #0
@@ -449,7 +450,7 @@ def from_config(cls:TrainingDashboard, cfg, # resolved config
     resume = cfg.trainer.resume_from_checkpoint if resume is None else resume
     lock = open_run(cfg, run_dir, resume)   # the checks of `train_run`: nothing the folder holds is lost
     try:
-        market = Market.from_store(store_for(cfg, run_dir), cfg)
+        market = load_market(cfg, run_dir)   # one store, or one per instrument
         drive = getattr(session, 'drive_dir', None) if cfg.trainer.auto_save_to_drive else None
         mirror = Path(drive)/run_dir.name/'checkpoints' if drive else None
         ck = Checkpoint(CheckpointManager(run_dir/'checkpoints', cfg.trainer.keep_checkpoints, mirror))

@@ -174,6 +174,8 @@ class MarketEnv:
                  obs_ring:int=None, # columns of the tactical ring buffer (>= 2 * window - 1); 3 windows when None
                  sparse_refresh:bool=None, # refresh only the windows that changed (`nonzero`, a host sync); None: CPU
                  fused:bool=None, # one compiled pass over the episodes (CPU only: *The fused CPU step*); None: on CPU
+                 start_segments=None, # [K, 2] ranges of start rows, drawn by `segment_weights` (`set_start_segments`)
+                 segment_weights=None, # [K] share of episodes per segment; equal when None
                 ):
         self.cfg = cfg = cfg if cfg is not None else EnvConfig()
         self.tactical, self.strategic, self.aggregator = tactical, strategic, aggregator
@@ -187,6 +189,7 @@ class MarketEnv:
         self._init_market(close, strat_idx, start, stop, day, bars_per_day)   # the split, its rows and per-bar tables
         self._init_step(seed, sparse_refresh, fused)                          # the step's constants, generator and path
         self._alloc_obs(obs_ring)
+        self.set_start_segments(start_segments, segment_weights)              # several instruments: one each
         self.reset(seed)
 
 # %% ../nbs/05_env.ipynb #2d057296
@@ -337,10 +340,14 @@ def _update_obs(self:MarketEnv, done:torch.Tensor # bool [N]: episodes that were
 # %% ../nbs/05_env.ipynb #6930684c
 @patch
 def _starts(self:MarketEnv)->torch.Tensor:
-    "A fresh random start row [N] for every episode: uniform in [lo, hi], or drawn from the start pool when one is set."
-    pool = getattr(self, 'start_pool', None)
-    if pool is None: return torch.randint(self.lo, self.hi + 1, (self.n_envs,), generator=self.gen, device=self.device)
-    return pool[torch.randint(0, len(pool), (self.n_envs,), generator=self.gen, device=self.device)]
+    "A fresh random start row [N] for every episode: uniform in [lo, hi], from the start pool, or by segment."
+    pool, seg, N = getattr(self, 'start_pool', None), getattr(self, 'start_segments', None), self.n_envs
+    if pool is not None: return pool[torch.randint(0, len(pool), (N,), generator=self.gen, device=self.device)]
+    if seg is None: return torch.randint(self.lo, self.hi + 1, (N,), generator=self.gen, device=self.device)
+    first, count, w = seg                     # a segment by its weight, then a row uniformly inside it
+    k = torch.multinomial(w, N, replacement=True, generator=self.gen)
+    return first[k] + (torch.rand(N, generator=self.gen, dtype=torch.float64, device=self.device)*count[k]).long()
+
 
 # %% ../nbs/05_env.ipynb #c8ba7fb9
 @patch
@@ -391,6 +398,28 @@ def set_start_pool(self:MarketEnv, rows=None # LongTensor [M] of allowed start r
         raise ValueError(f"set_start_pool: row {int(rows[bad][0])} is outside the rows where an episode can start, "
                          f"[lo={self.lo}, hi={self.hi}]")
     self.start_pool = rows
+
+# %% ../nbs/05_env.ipynb #e95343bf
+@patch
+def set_start_segments(self:MarketEnv, segments=None, # [K, 2]: the first and last start row of each segment
+                       weights=None, # [K] share of new episodes per segment (normalised); equal when None
+                      ):
+    "Start new episodes in one of `segments`, drawn by `weights`, uniformly inside it; `None` lifts the restriction."
+    if segments is None: self.start_segments = None; return
+    seg = torch.as_tensor(segments).long().reshape(-1, 2).cpu()
+    K = len(seg)
+    if not K: raise ValueError("set_start_segments: segments is empty")
+    bad = (seg[:, 0] < self.lo) | (seg[:, 1] > self.hi) | (seg[:, 0] > seg[:, 1])
+    if bad.any():
+        i = int(bad.nonzero()[0, 0])
+        raise ValueError(f"set_start_segments: segment {i} {seg[i].tolist()} is not an increasing range inside the "
+                         f"rows where an episode can start, [lo={self.lo}, hi={self.hi}]")
+    w = torch.ones(K, dtype=torch.float64) if weights is None else torch.as_tensor(weights, dtype=torch.float64)
+    if w.shape != (K,) or not (torch.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
+        raise ValueError(f"set_start_segments: expected {K} finite weights >= 0 with a positive sum, got {w.tolist()}")
+    dev = self.device
+    self.start_segments = (seg[:, 0].to(dev), (seg[:, 1] - seg[:, 0] + 1).to(dev), (w/w.sum()).to(dev))
+
 
 # %% ../nbs/05_env.ipynb #211d008f
 @patch

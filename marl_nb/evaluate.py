@@ -6,6 +6,7 @@
 from __future__ import annotations
 import numpy as np, pandas as pd, torch
 from .env import MarketEnv, AGENTS, action_sizes
+from .instruments import MultiMarket
 from .critic import GATE_FEATURES
 from .agents import consensus_rate
 from .metrics import (summary, directional_accuracy, trade_returns, win_rate_periods, daily_returns,
@@ -14,8 +15,9 @@ from .metrics import (summary, directional_accuracy, trade_returns, win_rate_per
 # %% auto #0
 __all__ = ['buy_and_hold', 'MOMENTUM_WINDOWS', 'day_starts', 'backtest', 'position_actions', 'flat_policy', 'buy_and_hold_policy',
            'Benchmark', 'hold_backtest', 'signal_policy', 'ma_crossover_policy', 'momentum_policy', 'random_policy',
-           'oracle_policy', 'system_policy', 'run_backtests', 'backtest_metrics', 'momentum_window', 'baselines',
-           'chosen_metrics', 'evaluate', 'neutral_actions', 'ablation_policy', 'ablation']
+           'oracle_policy', 'system_policy', 'PerInstrument', 'portfolio_backtest', 'run_backtests', 'backtest_metrics',
+           'momentum_window', 'baselines', 'chosen_metrics', 'evaluate', 'neutral_actions', 'ablation_policy',
+           'ablation']
 
 # %% ../nbs/11_evaluate.ipynb #dd445332
 def day_starts(env:MarketEnv)->torch.Tensor:
@@ -158,8 +160,23 @@ def system_policy(system, deterministic:bool=True):
     return policy
 
 # %% ../nbs/11_evaluate.ipynb #b1af23a3
+class PerInstrument(dict):
+    "One policy (or `Benchmark`) per instrument of a `MultiMarket`, name -> policy: each market's own baseline."
+
+def portfolio_backtest(bts:dict, # instrument name -> its `backtest` result
+                       split:str)->dict:
+    "The equal-weight portfolio of backtests per instrument: each day, the mean daily return of those trading."
+    daily = pd.DataFrame({n: daily_returns(b['frame']['ret']) for n, b in bts.items()}).sort_index()
+    frame = pd.DataFrame({'ret': daily.mean(1), 'instruments': daily.notna().sum(1)})
+    frame['equity'] = (1 + frame['ret']).cumprod()
+    return dict(frame=frame, instruments=bts, days=len(frame), split=split)
+
 def run_backtests(market, policies:dict, split:str='validation', device='cpu', seed:int=0)->dict:
     "Backtest every policy (name -> policy or `Benchmark`) on `split`, each with the same seeded random stream."
+    if isinstance(market, MultiMarket):   # every instrument on its own, then their portfolio
+        per = {n: run_backtests(m, {k: p[n] if isinstance(p, PerInstrument) else p for k, p in policies.items()},
+                                split, device, seed) for n, m in market.markets.items()}
+        return {k: portfolio_backtest({n: per[n][k] for n in per}, split) for k in policies}
     out = {}
     for name, pol in policies.items():
         # seeded gate draws; the caller's RNG is untouched
@@ -169,17 +186,24 @@ def run_backtests(market, policies:dict, split:str='validation', device='cpu', s
                          backtest(market, pol, split, device, reset=getattr(pol, 'reset', None)))
     return out
 
+
 # %% ../nbs/11_evaluate.ipynb #bbd913a1
-def backtest_metrics(bt:dict, # a `backtest` result
+def backtest_metrics(bt:dict, # a `backtest` result (or a `portfolio_backtest`)
                      periods_per_year:float=252, # trading days per year
                      n_trials:int=1, # trials behind the selection (deflated Sharpe)
                      min_days:int=0, # fewer days: no compounded annual figures (see `summary`)
                     )->dict:
     "All metrics of a backtest: daily headline (PSR/DSR/CI), win rates, direction, turnover, exposure, gate, consensus."
-    f, acts = bt['frame'], bt['actions']
+    f = bt['frame']
+    head = summary(f['ret'], periods_per_year, n_trials, min_days=min_days)
+    if 'instruments' in bt:   # a portfolio: its own headline; the rest, the instruments' mean (counts: their sum)
+        per = pd.DataFrame({n: backtest_metrics(b, periods_per_year) for n, b in bt['instruments'].items()}).T
+        per = per.apply(pd.to_numeric, errors='coerce')
+        return dict(per.mean()) | head | dict(n_trades=int(per['n_trades'].sum()), bars=int(per['bars'].sum()),
+                                              costs=float(per['costs'].mean()))
+    acts = bt['actions']
     tr = trade_returns(f['ret'], f['position'], f['day'])
     a = torch.tensor(acts.to_numpy())
-    head = summary(f['ret'], periods_per_year, n_trials, min_days=min_days)
     return head | directional_accuracy(f['position'], f['bar_ret']) | dict(
         win_rate_trades=float((tr > 0).mean()) if len(tr) else np.nan, n_trades=len(tr),
         win_rate_bars=win_rate_periods(f['ret']),
@@ -187,6 +211,7 @@ def backtest_metrics(bt:dict, # a `backtest` result
         gate_approval=float(f['approve'].mean()),
         consensus_rate=float(consensus_rate(a[:, :4], a[:, 4:])) if len(a) else np.nan,
         costs=float(f['cost'].sum()), bars=len(f))
+
 
 # %% ../nbs/11_evaluate.ipynb #d021d8f3
 MOMENTUM_WINDOWS = (6, 12, 24, 48, 96, 192, 384)   # bars; candidates for the momentum rule's trailing window
@@ -201,6 +226,10 @@ def baselines(market, seed:int=0, device='cpu',
               momentum:int=None, # the momentum rule's window; None: chosen on the validation split
              )->dict:
     "The rule baselines for `market` (momentum's window chosen on validation; the oracle only on synthetic data)."
+    if isinstance(market, MultiMarket):   # each instrument's own (its momentum window, its oracle: if all have one)
+        per = {n: baselines(m, seed, device, momentum) for n, m in market.markets.items()}
+        return {k: PerInstrument({n: b[k] for n, b in per.items()}) for k in per[market.names[0]]
+                if all(k in b for b in per.values())}
     w = momentum or momentum_window(market, device=device, seed=seed)
     b = {'flat': flat_policy, 'buy_and_hold': buy_and_hold, 'buy_and_hold_limited': buy_and_hold_policy,
          'ma_crossover': ma_crossover_policy(market.close), 'momentum': momentum_policy(market.close, w),
@@ -225,15 +254,20 @@ def evaluate(market, system=None, split:str='validation', device='cpu', seed:int
              n_trials:int=1, # trials behind the selection of `system`, for its deflated Sharpe (the baselines: 1)
              policies:dict=None, # more policies to compare (name -> policy), e.g. a trained `single_ppo`
              trial_sharpes=None, # the trials' validation Sharpes, for the spread in the system's DSR
+             by_instrument:bool=False, # several instruments: rows (instrument, policy), the portfolio's last
             )->pd.DataFrame:
     "Every metric (daily Sharpe after costs, PSR/DSR, drawdown, win rates...) of the system and baselines on `split`."
     pols = (({'marl': system_policy(system)} if system is not None else {}) | (policies or {})
             | (baselines(market, seed, device) if baselines_too else {}))
     bts = run_backtests(market, pols, split, device, seed)
     d = market.cfg.data
-    return pd.DataFrame({k: chosen_metrics(bt, d, n_trials, trial_sharpes) if k == 'marl' else
-                            backtest_metrics(bt, d.days_per_year, 1, d.min_days_annualised)
-                         for k, bt in bts.items()}).T
+    metrics = lambda k, bt: (chosen_metrics(bt, d, n_trials, trial_sharpes) if k == 'marl' else
+                             backtest_metrics(bt, d.days_per_year, 1, d.min_days_annualised))
+    table = pd.DataFrame({k: metrics(k, bt) for k, bt in bts.items()}).T
+    if not (by_instrument and isinstance(market, MultiMarket)): return table
+    per = pd.DataFrame({(n, k): metrics(k, b) for n in market.names for k, bt in bts.items()
+                        for b in [bt['instruments'][n]]}).T
+    return pd.concat([per, pd.concat({'portfolio': table})]).rename_axis(['instrument', 'policy'])
 
 # %% ../nbs/11_evaluate.ipynb #f4c33866
 def neutral_actions(cfg)->tuple:

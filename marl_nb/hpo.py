@@ -11,6 +11,7 @@ from optuna.trial import TrialState
 from .config import Config, ConfigError, load_config, merge_dict, check_config, config_path, load_search_space
 from .config import save_config, atomic_write, config_dict, pid_alive
 from .system import Market
+from .instruments import load_market
 from .store import store_for
 from .callback import Callback, JSONLLogger
 from .trainer import Trainer
@@ -436,7 +437,7 @@ def hpo_worker(spec:dict, # from `hpo_spec`
     study_dir = Path(study_dir)
     study = create_hpo_study(spec, storage, name)
     base = spec_config(spec)
-    market = Market.from_store(store_for(base, study_dir), base)
+    market = load_market(base, study_dir)   # one store, or one per instrument
     objective = Objective(spec, market, study_dir)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     def report(st, t):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy, dataclasses, json, math, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from .config import load_config, atomic_write
+from .config import ConfigError, load_config, atomic_write
 from .assemblers import Normalizer, last_closed_index
 from .features import strategic_features, tactical_features
 from .store import MarketStore
@@ -42,6 +42,11 @@ def load_run(run_dir, # a run folder written by `train_run`
             )->tuple:
     "(config, market) of a run folder; the market's normalisers are refitted on the train split, as in training."
     run_dir = Path(run_dir)
+    if (run_dir/'instruments').is_dir() and not (run_dir/'data.h5').exists():
+        names = ', '.join(sorted(p.name for p in (run_dir/'instruments').iterdir()))
+        raise ConfigError(f"{run_dir}: a run on several instruments ({names}); marl_eval's report and marl_export "
+                          "take one instrument so far. Its held-out results, per instrument and for their portfolio, "
+                          "are in its eval.json")
     for f in ('config.yaml', 'data.h5'):
         if not (run_dir/f).exists():
             raise FileNotFoundError(f"{run_dir}: no {f} (is this a run folder written by marl_train?)")

@@ -15,6 +15,7 @@ from .system import Market
 from .evaluate import system_policy, buy_and_hold_policy, buy_and_hold, baselines, run_backtests, backtest_metrics
 from .metrics import summary, daily_returns, deflated_sharpe_ratio
 from .store import store_for
+from .instruments import one_instrument
 from .callback import JSONLLogger, Checkpoint, ProgressBar
 from .trainer import Trainer
 from .report import read_checkpoint, load_system, select_checkpoint, validation_history, selection_trials
@@ -191,6 +192,7 @@ def walk_forward(cfg:Config, # resolved config (data, model, trainer settings)
                  progress:bool=False, # progress bars
                 )->dict:
     "Train, choose on validation and test out-of-sample fold by fold; per-fold table, aggregate, stitched OOS equity."
+    one_instrument(cfg, 'walk_forward')
     run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
     market = Market.from_store(store_for(cfg, run_dir), cfg)   # a data.h5 of other settings: refused first
     save_config(cfg, run_dir/'config.yaml')
@@ -273,6 +275,7 @@ def train_ensemble(cfg:Config, # base config (data, features, env shared by ever
                   )->dict:
     "Train every (variant, seed) member, choose each on validation, combine them; diversity, selection and trial count."
     variants = _ensemble_variants(seeds, variants, mode)
+    one_instrument(cfg, 'train_ensemble')
     run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
     market = Market.from_store(store_for(cfg, run_dir), cfg)   # a data.h5 of other settings: refused first
     save_config(cfg, run_dir/'config.yaml')
