@@ -318,12 +318,14 @@ def paper_cli(bundle:str=None, # bundle folder written by marl_export (required)
               variant:str='float', # 'float' or 'int8'
               timestamp_label:str=None, # does a stamp mark the bar's 'start' or 'end'? default: the bundle's config
               no_check:bool=False, # skip the comparison with the offline backtest of the same bars
+              instrument:str=None, # a bundle of several instruments: the one these bars are of
              ):
     "Paper trading: replay a file of bars through an exported bundle as a live feed; decisions, PnL and drift to JSONL."
     try:
         for k, v in (('--bundle', bundle), ('--bars', bars), ('--out', out)):
             if not v: raise ValueError(f'{k} is required')
-        res = paper_trade(bundle, bars, out, variant, timestamp_label, not no_check, progress=True)
+        res = paper_trade(bundle, bars, out, variant, timestamp_label, not no_check, progress=True,
+                          instrument=instrument)
     except USER_ERRORS + (ValueError, FileExistsError) as e: fail('marl_paper', e)
     print(f"wrote {out}: {res['decisions']} decisions on {res['days']} days from {res['bars']} bars; PnL after costs "
           f"{res['pnl']:+.2%}; drift alerts: {len(res['drift_alerts'])}"

@@ -69,6 +69,7 @@ class DataConfig:
     synthetic: SyntheticConfig = fld(SyntheticConfig(), 'synthetic market settings')
     instrument_weights: list = fld([], 'share of the training episodes of each instrument, in `source` order '
                                    '(empty: equal shares)')
+    instrument_id: bool = fld(False, 'several instruments: a one-hot instrument id joins the tactical features')
 
 # %% ../nbs/00_config.ipynb #e1022532
 @dataclass

@@ -19,6 +19,7 @@ from .agents import GroupLinear, AgentGroup, tactical_vote
 from .critic import GATE_FEATURES, gate_features, gate_input, gate_keep
 from .features import strategic_features, tactical_features, STRATEGIC_HORIZONS, TACTICAL_MOM_HORIZON
 from .system import Market, MarlSystem
+from .instruments import MultiMarket
 from .evaluate import backtest, system_policy
 from .report import load_run, load_system
 from .drift import DriftMonitor, DriftWarning
@@ -27,8 +28,9 @@ from .drift import DriftMonitor, DriftWarning
 __all__ = ['DECISION_INPUTS', 'DECISION_OUTPUTS', 'STRATEGIC_INPUTS', 'STRATEGIC_OUTPUTS', 'TACTICAL_INPUTS', 'TACTICAL_OUTPUTS',
            'LOADER_FILE', 'README', 'frozen_masks', 'DecisionProgram', 'StrategicProgram', 'TacticalProgram',
            'quantize_weight', 'dequantize_weight', 'Int8Linear', 'quantize_int8', 'io_table', 'example',
-           'export_program', 'CompileError', 'compile_program', 'single_thread', 'parity_report', 'check_bundle_out',
-           'feature_rows', 'drift_monitors', 'export_bundle', 'isolated_env', 'LivePolicy', 'export_run']
+           'export_program', 'CompileError', 'compile_program', 'single_thread', 'parity_report', 'merge_parity',
+           'check_bundle_out', 'feature_rows', 'drift_monitors', 'export_bundle', 'isolated_env', 'LivePolicy',
+           'export_run']
 
 # %% ../nbs/16_export.ipynb #0f8e4349
 DECISION_INPUTS = (  # name, shape (B: batch), dtype, meaning
@@ -308,6 +310,24 @@ def parity_report(system:MarlSystem, # eager system (eval mode)
     if comp: rep['compiled'] = {v: dict(decision_agreement=a/n, max_abs=d) for v, (a, d) in comp.items()}   # per output
     return rep
 
+def merge_parity(reps:dict # instrument name -> its `parity_report`
+                )->dict:
+    "One parity report over several instruments: the largest differences, the agreements over all their steps."
+    r0, rs = next(iter(reps.values())), list(reps.values())
+    n = sum(r['steps'] for r in rs)
+    mean = lambda f: sum(f(r)*r['steps'] for r in rs)/n
+    worst = lambda f: {k: max(f(r)[k] for r in rs) for k in f(r0)}
+    out = dict(split=r0['split'], steps=n, bars=sum(r['bars'] for r in rs),
+               float_vs_eager_max_abs=worst(lambda r: r['float_vs_eager_max_abs']))
+    out['float_vs_eager_max_abs_all'] = max(out['float_vs_eager_max_abs'].values())
+    out |= {k: mean(lambda r: r[k]) for k in ('int8_decision_agreement', 'int8_action_agreement',
+                                               'int8_approve_agreement') if k in r0}
+    if 'note' in r0: out['note'] = r0['note']
+    if 'compiled' in r0:
+        out['compiled'] = {v: dict(decision_agreement=mean(lambda r: r['compiled'][v]['decision_agreement']),
+                                   max_abs=worst(lambda r: r['compiled'][v]['max_abs'])) for v in r0['compiled']}
+    return out | dict(instruments=reps)
+
 # %% ../nbs/16_export.ipynb #b3fa3ca1
 README = """# marl_nb policy bundle
 
@@ -423,6 +443,10 @@ def _write_programs(system, out, quantize, compile=False)->tuple:
 def _manifest(system, market, out, dims, tables, files, norms, checkpoint, seed, drift, compiled)->dict:
     "What a caller needs: every input and output, the agents, features, gate and env settings, every file's sha256."
     cfg, e, g = system.cfg, system.cfg.env, system.gate
+    several = 'instruments' in norms                  # several instruments: one set of statistics (and monitors) each
+    one = lambda d: next(iter(d['instruments'].values())) if several else d
+    if several: market = next(iter(market.markets.values()))
+    norms1, drift1 = one(norms), one(drift)
     tac_ns = int(np.median(np.diff(market.tactical_ts)))
     programs = [n for v in (*files.values(), *compiled.values()) for n in v.values()]
     names = sorted([*programs, 'gate_keep.npy', 'normalizers.json',
@@ -434,17 +458,18 @@ def _manifest(system, market, out, dims, tables, files, norms, checkpoint, seed,
         agents=list(AGENTS), action_sizes=list(action_sizes(e)), portfolio_features=list(PORTFOLIO_FEATURES),
         gate_features=list(GATE_FEATURES),
         features=dict(stats='normalizers.json',
-                      tactical=dict(timeframe=cfg.data.tactical, window=dims['Wt'], names=norms['tactical']['names']),
+                      tactical=dict(timeframe=cfg.data.tactical, window=dims['Wt'], names=norms1['tactical']['names']),
                       strategic=dict(timeframe=cfg.data.strategic, window=dims['Ws'],
-                                     names=norms['strategic']['names'])),
+                                     names=norms1['strategic']['names'])),
+        instruments=list(norms['instruments']) if several else None,
         gate=dict(keep='gate_keep.npy', seed=seed, mc_samples=dims['K'], hidden=dims['H'], dropout=g.dropout,
                   threshold=g.threshold, randomness='gate_masks is an input; the bundle default is the fixed seeded '
                                                    'draw gate_keep / (1 - dropout)'),
         env=dict(max_position=e.max_position, risk_levels=list(e.risk_levels), commission_bps=e.commission_bps,
                  slippage_bps=e.slippage_bps, max_drawdown=e.max_drawdown, daily_loss_limit=e.daily_loss_limit,
                  episode_len=int(e.episode_bars or max(1, round(DAY_NS/tac_ns)))),
-        drift=dict(monitors='drift.json', reference=drift['reference'],
-                   psi_watch=drift['tactical']['watch'], psi_alert=drift['tactical']['alert']),
+        drift=dict(monitors='drift.json', reference=drift1['reference'],
+                   psi_watch=drift1['tactical']['watch'], psi_alert=drift1['tactical']['alert']),
         compiled=dict(variants=compiled, format='AOTInductor', torch=torch.__version__, machine=platform.machine(),
                       note='native code: used only with this torch version on this architecture; the .pt2 programs '
                            'of `variants` run anywhere') if compiled else None,
@@ -461,16 +486,21 @@ def _write_bundle(system, market, out, bundle_name, quantize, checkpoint, seed, 
     dims, tables, files, compiled = _write_programs(system, out, quantize, compile)
     keep = gate_keep(dims['K'], dims['H'], system.gate.dropout, seed)
     buf = io.BytesIO(); np.save(buf, keep); atomic_write(out/'gate_keep.npy', buf.getvalue())
-    norms = {tf: market.normalizers[tf].state_dict() for tf in ('tactical', 'strategic')}
+    # several instruments: statistics, drift monitors and parity per instrument, under 'instruments'
+    per = market.markets if isinstance(market, MultiMarket) else {None: market}
+    several = lambda d: d[None] if None in d else dict(instruments=d)
+    norms = several({n: {tf: m.normalizers[tf].state_dict() for tf in ('tactical', 'strategic')}
+                     for n, m in per.items()})
     atomic_write(out/'normalizers.json', json.dumps(norms, indent=1))
     masks = torch.from_numpy(keep).float()/(1 - system.gate.dropout)
-    drift = drift_monitors(system, market, masks)
+    drift = several({n: drift_monitors(system, m, masks) for n, m in per.items()})
     atomic_write(out/'drift.json', json.dumps(drift, indent=1))
     save_config(cfg, out/'config.yaml')
     atomic_write(out/'load_bundle.py', LOADER_FILE.read_bytes())
     loaded = {v: torch.export.load(out/files[v]['decision']).module() for v in files}
     loaded |= {v + '_compiled': load_compiled(out/c['decision']) for v, c in compiled.items()}
-    parity = parity_report(system, market, loaded, masks, split)
+    reps = {n: parity_report(system, m, loaded, masks, split) for n, m in per.items()}
+    parity = reps[None] if None in reps else merge_parity(reps)
     atomic_write(out/'parity.json', json.dumps(parity, indent=1))
     vals = dict(marl_nb=marl_nb.__version__, torch=torch.__version__, checkpoint=checkpoint or 'in memory',
                 config_hash=config_hash(cfg), name=bundle_name, K=dims['K'], Wt=dims['Wt'], Ws=dims['Ws'],
@@ -520,12 +550,17 @@ class LivePolicy:
     def __init__(self, bundle, # a bundle folder or a `PolicyBundle`
                  variant:str='float', # 'float' or 'int8'
                  drift_window:int=500, # recent raw feature rows kept per timeframe for `drift`
+                 instrument:str=None, # a bundle of several instruments: the one this stream trades
                 ):
-        self.bundle = bundle if isinstance(bundle, PolicyBundle) else PolicyBundle(bundle, variant)
+        self.bundle = bundle if isinstance(bundle, PolicyBundle) else PolicyBundle(bundle, variant,
+                                                                                  instrument=instrument)
         m = self.bundle.manifest
         self.cfg = cfg = load_config(str(self.bundle.path/m['config']))
         f, e = cfg.features, cfg.env
         self.norm = {tf: Normalizer.from_state_dict(self.bundle.stats[tf]) for tf in ('tactical', 'strategic')}
+        # a bundle trained with `data.instrument_id`: the one-hot columns of this instrument, after the bar features
+        self.id_cols = np.array([float(n == f'instrument={instrument}') for n in self.norm['tactical'].names or []
+                                 if n.startswith('instrument=')], np.float32)
         self.Wt, self.Ws, self.episode_len = f.tactical_window, f.strategic_window, m['env']['episode_len']
         self.tac_ns, self.strat_ns = pd.Timedelta(cfg.data.tactical).value, pd.Timedelta(cfg.data.strategic).value
         lb = (f.vol_window + f.atr_period + f.breakout_lookback + (f.fvg_max_age or f.tactical_window)
@@ -540,8 +575,10 @@ class LivePolicy:
         self.bucket, self.day, self.alive, self.pending, self.close = None, None, False, None, None
         self.strategic_window = None
         d = m.get('drift')                                                  # None: a bundle from before drift.json
-        self.monitors = (None if d is None else {tf: DriftMonitor.from_dict(v) for tf, v in
-                         json.loads((self.bundle.path/d['monitors']).read_text()).items() if tf != 'reference'})
+        mons = None if d is None else json.loads((self.bundle.path/d['monitors']).read_text())
+        if mons is not None and 'instruments' in mons: mons = mons['instruments'][self.bundle.instrument]
+        self.monitors = (None if mons is None else {tf: DriftMonitor.from_dict(v) for tf, v in mons.items()
+                                                    if tf != 'reference'})
         self.recent = {tf: deque(maxlen=drift_window) for tf in ('tactical', 'strategic')}   # raw feature rows
         self.drift_alert, self.last_ret = None, None
 
@@ -573,6 +610,7 @@ def _close_bucket(self:LivePolicy):
 @patch
 def _tactical_window(self:LivePolicy):
     x, _ = tactical_features(np.array(self.t_ts, np.int64), np.array(self.t_bars), self.cfg.features)
+    if len(self.id_cols): x = np.concatenate([x, np.broadcast_to(self.id_cols, (len(x), len(self.id_cols)))], 1)
     return x[-self.Wt:] if len(x) >= self.Wt else None
 
 # %% ../nbs/16_export.ipynb #ae8933c7
@@ -697,7 +735,7 @@ def export_run(run_dir, # run folder written by marl_train
     if not path.exists():
         have = sorted(p.name for p in (Path(run_dir)/'checkpoints').glob('*.pt'))
         raise FileNotFoundError(f"{path}: no such checkpoint (have: {', '.join(have) or 'none'})")
-    cfg, market = load_run(run_dir)
+    cfg, market = load_run(run_dir, several=True)
     if split not in market.splits:
         raise ValueError(f"split: {split!r} is not a split of the run (have {', '.join(market.splits)})")
     return export_bundle(load_system(cfg, market, path), market, out, quantize, name, None, split, compile)

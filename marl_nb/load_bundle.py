@@ -29,7 +29,8 @@ def load_compiled(path):
 class PolicyBundle:
     "The programs of one variant of a bundle, with input checks, normalisation stats and the gate's fixed masks."
     def __init__(self, path, variant='float', verify=True,
-                 compiled=None): # compiled decision program: None where usable, True required, False never
+                 compiled=None, # compiled decision program: None where usable, True required, False never
+                 instrument=None): # a bundle of several instruments: whose normalisation statistics to use
         self.path = Path(path)
         if not (self.path/'manifest.json').exists():
             raise FileNotFoundError(f"{self.path}: no manifest.json (not a policy bundle)")
@@ -46,7 +47,15 @@ class PolicyBundle:
         self.compiled = self._load_compiled(compiled)
         g = m['gate']
         self.gate_masks = torch.from_numpy(np.load(self.path/g['keep'])).float()/(1 - g['dropout'])   # [2, K, 1, H]
-        self.stats = json.loads((self.path/m['features']['stats']).read_text())
+        stats = json.loads((self.path/m['features']['stats']).read_text())
+        self.instruments = list(stats.get('instruments', {}))      # a bundle of several: statistics per instrument
+        if self.instruments and instrument not in self.instruments:
+            raise KeyError(f"{self.path}: the bundle serves the instruments {', '.join(self.instruments)}; "
+                           + ("name one (instrument=NAME)" if instrument is None else f"not {instrument!r}"))
+        if instrument is not None and not self.instruments:
+            raise KeyError(f"{self.path}: a bundle of one instrument, with no names; leave out instrument")
+        self.instrument = instrument
+        self.stats = stats['instruments'][instrument] if self.instruments else stats
 
     def _load_compiled(self, want):
         "Replace the decision program by the bundle's AOTInductor one where it can run here; True if it did."

@@ -42,6 +42,7 @@ def replay_market(live:LivePolicy, bars:pd.DataFrame, # closed tactical bars, in
     cfg, f = live.cfg, live.cfg.features
     strat = resample_bars(bars, cfg.data.strategic)
     tf = tactical_features(ns(bars.index), bars[OHLCV].to_numpy(np.float64), f)[0]
+    if len(live.id_cols): tf = np.concatenate([tf, np.broadcast_to(live.id_cols, (len(tf), len(live.id_cols)))], 1)
     sf = strategic_features(ns(strat.index), strat[OHLCV].to_numpy(np.float64), f)[0]
     s_ok = complete_windows(np.isfinite(sf).all(1), f.strategic_window)
     sidx = last_closed_index(ns(bars.index), ns(strat.index))
@@ -80,10 +81,11 @@ def paper_trade(bundle, # bundle folder (or a `PolicyBundle`)
                 timestamp_label:str=None, # does a stamp mark the bar's 'start' or 'end'? None: the bundle's config
                 check:bool=True, # backtest the same bars offline and compare every bar
                 progress:bool=False, # a progress bar over the bars
+                instrument:str=None, # a bundle of several instruments: the one these bars are of
                )->dict:
     "Feed `src` bar by bar through the bundle as a live feed; write the decisions to `out`; compare with a backtest."
     out = check_paper_out(out, src)
-    live = LivePolicy(bundle, variant)
+    live = LivePolicy(bundle, variant, instrument=instrument)
     d = live.cfg.data
     bars = resample_bars(load_bars(src, timestamp_label or d.timestamp_label, d.timezone, warn_on_gaps=False),
                          d.tactical)

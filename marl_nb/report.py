@@ -14,6 +14,7 @@ from .store import MarketStore
 from .env import AGENTS
 from .agents import groups_agree
 from .system import Market, MarlSystem
+from .instruments import MultiMarket
 from .evaluate import (system_policy, baselines, run_backtests, backtest_metrics, chosen_metrics, momentum_window,
                               position_actions, random_policy)
 from .single_ppo import single_ppo_for_run, single_policy
@@ -39,14 +40,19 @@ def read_checkpoint(path)->dict:
 # %% ../nbs/14_report.ipynb #ace5cc14
 def load_run(run_dir, # a run folder written by `train_run`
              device='cpu',
+             several:bool=False, # a run on several instruments: its `MultiMarket` (else a clear error)
             )->tuple:
     "(config, market) of a run folder; the market's normalisers are refitted on the train split, as in training."
     run_dir = Path(run_dir)
     if (run_dir/'instruments').is_dir() and not (run_dir/'data.h5').exists():
-        names = ', '.join(sorted(p.name for p in (run_dir/'instruments').iterdir()))
-        raise ConfigError(f"{run_dir}: a run on several instruments ({names}); marl_eval's report and marl_export "
-                          "take one instrument so far. Its held-out results, per instrument and for their portfolio, "
-                          "are in its eval.json")
+        names = sorted(p.name for p in (run_dir/'instruments').iterdir() if (p/'data.h5').exists())
+        if not several:
+            raise ConfigError(f"{run_dir}: a run on several instruments ({', '.join(names)}); marl_eval's report "
+                              "takes one instrument so far. Its held-out results, per instrument and for their "
+                              "portfolio, are in its eval.json")
+        if not (run_dir/'config.yaml').exists(): raise FileNotFoundError(f"{run_dir}: no config.yaml")
+        cfg = load_config(str(run_dir/'config.yaml'))
+        return cfg, MultiMarket(cfg, {n: Market.from_store(run_dir/'instruments'/n/'data.h5', cfg) for n in names})
     for f in ('config.yaml', 'data.h5'):
         if not (run_dir/f).exists():
             raise FileNotFoundError(f"{run_dir}: no {f} (is this a run folder written by marl_train?)")
@@ -57,7 +63,10 @@ def load_system(cfg, market:Market, path, device='cpu')->MarlSystem:
     "A `MarlSystem` with the weights of checkpoint `path`, in eval mode (and the checkpoint's normalisers on `market`)."
     sd = read_checkpoint(path)
     if 'normalizers' in sd:
-        market.normalizers = {k: Normalizer.from_state_dict(v) for k, v in sd['normalizers'].items()}
+        norms = {k: Normalizer.from_state_dict(v) for k, v in sd['normalizers'].items()}
+        if isinstance(market, MultiMarket):   # 'NAME/tactical', 'NAME/strategic'
+            for k, v in norms.items(): market.markets[k.split('/')[0]].normalizers[k.split('/')[1]] = v
+        else: market.normalizers = norms
     s = MarlSystem(cfg, *market.n_features)
     s.load_state_dict(sd['system'])
     return s.to(device).eval()

@@ -142,8 +142,8 @@ def iter_chunks(self:MarketStore, tf:str, name:str, chunk:int=65536):
     for s in range(0, self.n_bars(tf), chunk): yield s, self.read(tf, name, s, s + chunk)
 
 # %% ../nbs/03_store.ipynb #aa7905dc
-STORE_FREE = ('data.source', 'data.instrument_weights', 'data.days_per_year', 'features.strategic_window',
-              'features.clip')   # not in a store
+STORE_FREE = ('data.source', 'data.instrument_weights', 'data.instrument_id', 'data.days_per_year',
+              'features.strategic_window', 'features.clip')   # not in a store
 
 def is_store(path)->bool:
     "Whether `path` is a file holding a market store (HDF5 with both timeframes' bars)."
