@@ -176,6 +176,7 @@ class MarketEnv:
                  fused:bool=None, # one compiled pass over the episodes (CPU only: *The fused CPU step*); None: on CPU
                  start_segments=None, # [K, 2] ranges of start rows, drawn by `segment_weights` (`set_start_segments`)
                  segment_weights=None, # [K] share of episodes per segment; equal when None
+                 row_rates=None, # float [T] cost per unit traded at each row (instruments' own costs); None: `cfg`'s
                 ):
         self.cfg = cfg = cfg if cfg is not None else EnvConfig()
         self.tactical, self.strategic, self.aggregator = tactical, strategic, aggregator
@@ -187,9 +188,10 @@ class MarketEnv:
         if steps_per_strategic < 1: raise ValueError(f"steps_per_strategic: must be >= 1, got {steps_per_strategic}")
         self.k = int(steps_per_strategic)
         self._init_market(close, strat_idx, start, stop, day, bars_per_day)   # the split, its rows and per-bar tables
-        self._init_step(seed, sparse_refresh, fused)                          # the step's constants, generator and path
+        self._init_step(seed, sparse_refresh, fused, row_rates)               # the step's constants, generator and path
         self._alloc_obs(obs_ring)
-        self.set_start_segments(start_segments, segment_weights)              # several instruments: one each
+        self.start_segments = None                                            # several instruments: one segment each
+        if start_segments is not None: self.set_start_segments(start_segments, segment_weights)
         self.reset(seed)
 
 # %% ../nbs/05_env.ipynb #2d057296
@@ -233,7 +235,7 @@ def _init_market(self:MarketEnv, close, strat_idx, start, stop, day, bars_per_da
 
 # %% ../nbs/05_env.ipynb #f5c690dc
 @patch
-def _init_step(self:MarketEnv, seed, sparse_refresh, fused):
+def _init_step(self:MarketEnv, seed, sparse_refresh, fused, row_rates=None):
     "The step's constants, its generator of start offsets and its path (tensor or fused step, sparse or dense refresh)."
     cfg, dev = self.cfg, self.device
     self.sizes = torch.tensor(action_sizes(cfg), device=dev)
@@ -251,6 +253,14 @@ def _init_step(self:MarketEnv, seed, sparse_refresh, fused):
     self._port_scale = torch.tensor([cfg.max_position, cfg.max_drawdown, cfg.max_drawdown, self.episode_len,
                                      cfg.daily_loss_limit, 1.0], dtype=torch.float64, device=dev)[:, None]
     self.rate = (cfg.commission_bps + cfg.slippage_bps) * 1e-4
+    T = self.close.shape[0]
+    # the cost rate of each row: one rate, or each instrument's own when several share the env (`row_rates`)
+    self.rates = torch.full((T,), self.rate, dtype=torch.float64, device=dev)
+    if row_rates is not None:
+        r = torch.as_tensor(row_rates, dtype=torch.float64)
+        if tuple(r.shape) != (T,) or not (torch.isfinite(r).all() and (r >= 0).all()):
+            raise ValueError(f"row_rates: expected {T} finite rates >= 0 (one per row), got shape {tuple(r.shape)}")
+        self.rates.copy_(r)
     self.gen = torch.Generator(device=dev)
     self.seed = seed
     self.sparse_refresh = self.device.type == 'cpu' if sparse_refresh is None else bool(sparse_refresh)
@@ -529,9 +539,9 @@ def step(self:MarketEnv, actions:torch.Tensor, # LongTensor (or any integer dtyp
     if approve is not None: target = torch.where(approve, target, self.position)
     target.masked_fill_(self.halted, 0.0)
     # 3. costs, then mark to market over bar t+1
-    ret = self.ret.index_select(0, t)
+    ret, rate = self.ret.index_select(0, t), self.rates.index_select(0, t)
     pnl = target * ret
-    trade_cost = (target - self.position).abs_().mul_(self.rate)
+    trade_cost = (target - self.position).abs_().mul_(rate)
     equity1 = torch.sub(pnl, trade_cost).add_(1).mul_(self.equity)         # equity * (1 + pnl - trade_cost)
     peak1 = torch.maximum(self.peak, equity1)
     # 4. risk limits
@@ -540,7 +550,7 @@ def step(self:MarketEnv, actions:torch.Tensor, # LongTensor (or any integer dtyp
     done = (self.steps >= self.episode_len - 1).logical_or_(terminated)   # this step is the episode's last, or a stop
     truncated = done ^ terminated
     flat = done | halt_now
-    cost = target.abs().mul_(self.rate).mul_(flat).add_(trade_cost)        # + the exit, where forced flat
+    cost = target.abs().mul_(rate).mul_(flat).add_(trade_cost)             # + the exit, where forced flat
     # 5. net return and rewards
     r = pnl - cost
     equity = torch.add(r, 1).mul_(self.equity)
@@ -606,15 +616,15 @@ def _fused_kernels(parallel:bool)->tuple:
                                   + acts[i, 3] * strides[3] + tsum]
         return bad
 
-    @nb.njit(T.void(f8[::1], b1[:], b1, i8[:], f8_2, i8_2, b1_2, f8[::1], b1[::1], i8[::1], i8[::1],
+    @nb.njit(T.void(f8[::1], b1[:], b1, i8[:], f8_2, i8_2, b1_2, f8[::1], f8[::1], b1[::1], i8[::1], i8[::1],
                     T.float32[::1], T.float32[::1], T.float32[::1], T.float32[::1], i8, b1, dims_t, settings_t,
                     f8_2, i8_2, b1_2, f8_2, b1_2, b1_2, f4_2, f4_2), **opts)
-    def step(target, approve, gated, starts, fs, ints, flags, ret, strat_new, day, strat_idx,
+    def step(target, approve, gated, starts, fs, ints, flags, ret, rates, strat_new, day, strat_idx,
              tfeat, sfeat, ring, sobs, g, wrap, dims, prm,
              fs1, ints1, flags1, info_f, info_b, info_active, rewards, portfolio):
         "One step of every episode: the tensor step's stages in the same order, then the observation rows."
         Wt, Ft, Ws, Fs, G, last = dims                                  # StepDims' fields, in order
-        rate, max_pos, max_dd, daily, pen, scale, s_pos, s_ret, s_dd, s_time, s_day, s_halt = prm   # StepSettings'
+        _, max_pos, max_dd, daily, pen, scale, s_pos, s_ret, s_dd, s_time, s_day, s_halt = prm   # StepSettings'
         N = target.shape[0]
         for i in prange(N):
             equity0, peak0, dd0, pos0, acc0, day_equity0 = fs[0, i], fs[1, i], fs[2, i], fs[3, i], fs[4, i], fs[5, i]
@@ -624,7 +634,7 @@ def _fused_kernels(parallel:bool)->tuple:
             if gated and not approve[i]: tg = pos0
             if halted0: tg = 0.0
             # 3. costs, then mark to market over bar t+1
-            pnl = tg * ret[t]
+            pnl, rate = tg * ret[t], rates[t]
             trade_cost = abs(tg - pos0) * rate
             equity1 = (pnl - trade_cost + 1.0) * equity0
             peak1 = max(peak0, equity1)
@@ -688,7 +698,7 @@ def _fused_tables(self:MarketEnv)->dict:
     flat = lambda x: x.numpy().reshape(-1)
     prm = StepSettings(float(self.rate), float(c.max_position), float(c.max_drawdown), float(c.daily_loss_limit),
                        float(c.drawdown_penalty), float(c.reward_scale), *map(float, self._port_scale[:, 0].tolist()))
-    return dict(ret=self.ret.numpy(), strat_new=self.strat_new.numpy(), day=self.day.numpy(),
+    return dict(ret=self.ret.numpy(), rates=self.rates.numpy(), strat_new=self.strat_new.numpy(), day=self.day.numpy(),
                 strat_idx=self.strat_idx.numpy(), tfeat=flat(self.tactical.features),
                 sfeat=flat(self.strategic.features), ring=flat(self._ring), sobs=flat(self._strat_obs),
                 sizes=self.sizes.numpy(), prm=prm, approve_all=np.ones(self.n_envs, bool), threads=None,
@@ -746,7 +756,7 @@ def _fused_step(self:MarketEnv, actions, confidence=None, approve=None):
     info_active, rewards, portfolio = np.empty((N, 8), bool), np.empty((N, 8), np.float32), np.empty((N, 6), np.float32)
     t = self.t
     k_step(target, z['approve_all'] if approve is None else approve.numpy(), approve is not None,
-           self._starts().numpy(), *blocks, z['ret'], z['strat_new'], z['day'], z['strat_idx'], z['tfeat'],
+           self._starts().numpy(), *blocks, z['ret'], z['rates'], z['strat_new'], z['day'], z['strat_idx'], z['tfeat'],
            z['sfeat'], z['ring'], z['sobs'], g, wrap, tuple(z['dims']), tuple(z['prm']),
            fs1[:6], ints1, flags1[:2], fs1[6:], flags1[2:], info_active, rewards, portfolio)
     F, I, B = torch.from_numpy(fs1).unbind(0), torch.from_numpy(ints1).unbind(0), torch.from_numpy(flags1).unbind(0)

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import patch
 import marl_nb
-from .config import Config, load_config, atomic_write, config_hash, save_config, stale_temps, temp_prefix
+from .config import (Config, load_config, merge_dict, atomic_write, config_hash, save_config, stale_temps,
+                            temp_prefix)
 from .assemblers import Normalizer, complete_windows
 from .env import (AGENTS, PORTFOLIO_FEATURES, DAY_NS, REGIME_SCALE, PORTFOLIO_SCALE, AGAINST_BIAS, action_sizes,
                          trading_day)
@@ -445,6 +446,8 @@ def _manifest(system, market, out, dims, tables, files, norms, checkpoint, seed,
     cfg, e, g = system.cfg, system.cfg.env, system.gate
     several = 'instruments' in norms                  # several instruments: one set of statistics (and monitors) each
     one = lambda d: next(iter(d['instruments'].values())) if several else d
+    costs = ({n: dict(commission_bps=m.cfg.env.commission_bps, slippage_bps=m.cfg.env.slippage_bps)
+              for n, m in market.markets.items()} if several else None)
     if several: market = next(iter(market.markets.values()))
     norms1, drift1 = one(norms), one(drift)
     tac_ns = int(np.median(np.diff(market.tactical_ts)))
@@ -467,7 +470,7 @@ def _manifest(system, market, out, dims, tables, files, norms, checkpoint, seed,
                                                    'draw gate_keep / (1 - dropout)'),
         env=dict(max_position=e.max_position, risk_levels=list(e.risk_levels), commission_bps=e.commission_bps,
                  slippage_bps=e.slippage_bps, max_drawdown=e.max_drawdown, daily_loss_limit=e.daily_loss_limit,
-                 episode_len=int(e.episode_bars or max(1, round(DAY_NS/tac_ns)))),
+                 episode_len=int(e.episode_bars or max(1, round(DAY_NS/tac_ns))), instruments=costs),
         drift=dict(monitors='drift.json', reference=drift1['reference'],
                    psi_watch=drift1['tactical']['watch'], psi_alert=drift1['tactical']['alert']),
         compiled=dict(variants=compiled, format='AOTInductor', torch=torch.__version__, machine=platform.machine(),
@@ -556,6 +559,8 @@ class LivePolicy:
                                                                                   instrument=instrument)
         m = self.bundle.manifest
         self.cfg = cfg = load_config(str(self.bundle.path/m['config']))
+        own = (m['env'].get('instruments') or {}).get(instrument)            # several instruments: its own costs
+        if own: self.cfg = cfg = merge_dict(cfg, {'env': own})
         f, e = cfg.features, cfg.env
         self.norm = {tf: Normalizer.from_state_dict(self.bundle.stats[tf]) for tf in ('tactical', 'strategic')}
         # a bundle trained with `data.instrument_id`: the one-hot columns of this instrument, after the bar features

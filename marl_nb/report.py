@@ -14,7 +14,8 @@ from .store import MarketStore
 from .env import AGENTS
 from .agents import groups_agree
 from .system import Market, MarlSystem
-from .instruments import MultiMarket
+from .instruments import MultiMarket, source_entries, instrument_config
+from .data import DataError
 from .evaluate import (system_policy, baselines, run_backtests, backtest_metrics, chosen_metrics, momentum_window,
                               position_actions, random_policy)
 from .single_ppo import single_ppo_for_run, single_policy
@@ -52,7 +53,10 @@ def load_run(run_dir, # a run folder written by `train_run`
                               "portfolio, are in its eval.json")
         if not (run_dir/'config.yaml').exists(): raise FileNotFoundError(f"{run_dir}: no config.yaml")
         cfg = load_config(str(run_dir/'config.yaml'))
-        return cfg, MultiMarket(cfg, {n: Market.from_store(run_dir/'instruments'/n/'data.h5', cfg) for n in names})
+        try: own = {e['name']: instrument_config(cfg, e) for e in source_entries(cfg)}   # each one's costs
+        except (DataError, ConfigError): own = {}   # a source folder that has moved: the run's settings
+        return cfg, MultiMarket(cfg, {n: Market.from_store(run_dir/'instruments'/n/'data.h5', own.get(n, cfg))
+                                      for n in names})
     for f in ('config.yaml', 'data.h5'):
         if not (run_dir/f).exists():
             raise FileNotFoundError(f"{run_dir}: no {f} (is this a run folder written by marl_train?)")

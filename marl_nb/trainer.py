@@ -168,7 +168,7 @@ def collect(self:Trainer)->dict:
         b['target'][s], b['position'][s], b['approve'][s] = d['target'].float(), pos.float(), d['approve']
         b['consensus'][s] = groups_agree(a[:, :4], a[:, 4:]).float()
         self.obs, rew, done, info = env.step(a, confidence=d['confidence'], approve=d['approve'])
-        label, gmask = trade_outcome(d['target'] - pos, env.ret[t], env.rate)
+        label, gmask = trade_outcome(d['target'] - pos, env.ret[t], env.rates[t])
         b['label'][s], b['gmask'][s] = label.float(), gmask
         b['rewards'][s], b['dones'][s] = rew[:, [0, 4]], done
         self.prev_gate = d['gate_features'].float()
@@ -197,7 +197,7 @@ def alt_rewards(self:Trainer, d:dict, # `MarlSystem.decide`'s output
     "[N, J] reward each single-agent alternative would have earned over bar `t`, scaled as the rewards (halted: 0)."
     env, c = self.env, self.cfg.env
     tgt = counterfactual_targets(d['actions'], d['confidence'], d['probs'], c)
-    r = (tgt*env.ret[t][:, None] - (tgt - pos[:, None]).abs()*env.rate)*c.reward_scale
+    r = (tgt*env.ret[t][:, None] - (tgt - pos[:, None]).abs()*env.rates[t][:, None])*c.reward_scale
     return r.masked_fill(env.halted[:, None], 0.0).float()
 
 # %% ../nbs/12_trainer.ipynb #87bdf259
