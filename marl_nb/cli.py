@@ -266,6 +266,9 @@ def eval_cli(run_dir:str=None, # run folder written by marl_train (required)
     "Backtest a trained run and its baselines on a split; write JSON and HTML reports."
     try:
         if not run_dir: raise ValueError('--run-dir is required')
+        if html and (Path(run_dir)/'instruments').is_dir() and not (Path(run_dir)/'data.h5').exists():
+            raise ValueError(f"--html: the HTML report takes a run on one instrument; {run_dir} trains on several "
+                             "(--json has every metric per instrument and for their portfolio)")
         rep = report(run_dir, split, checkpoint, device, extra_trials, progress=True)
         if json: atomic_write(json, report_json(rep))
         if html: report_html(rep, html)
@@ -275,6 +278,12 @@ def eval_cli(run_dir:str=None, # run folder written by marl_train (required)
     t = pd.DataFrame(rep['results']).T
     print(t[['sharpe', 'sharpe_ci_low', 'sharpe_ci_high', 'psr', 'dsr', 'total_return', 'max_drawdown', 'turnover',
              'exposure']].astype(float).to_string(float_format=lambda x: f'{x:+.3f}', na_rep='—'))
+    if 'by_instrument' in rep:   # several instruments: the table above is their portfolio
+        sh = pd.DataFrame({n: {k: r['sharpe'] for k, r in rows.items()} for n, rows in rep['by_instrument'].items()})
+        sh['portfolio'] = t['sharpe']
+        print(f"\nthe table above is the equal-weight portfolio of {', '.join(rep['instruments'])}; Sharpe per "
+              "instrument:")
+        print(sh.astype(float).to_string(float_format=lambda x: f'{x:+.3f}', na_rep='—'))
     print(verdict(t))
     return rep
 

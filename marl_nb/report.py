@@ -17,7 +17,7 @@ from .system import Market, MarlSystem
 from .instruments import MultiMarket, source_entries, instrument_config
 from .data import DataError
 from .evaluate import (system_policy, baselines, run_backtests, backtest_metrics, chosen_metrics, momentum_window,
-                              position_actions, random_policy)
+                              position_actions, random_policy, evaluate)
 from .single_ppo import single_ppo_for_run, single_policy
 from .checkpoint import CheckpointManager, CheckpointError
 
@@ -256,7 +256,7 @@ def report(run_dir, # run folder
           )->dict:
     "Every metric of the system and the baselines on `split`, the backtests, and how the model was chosen."
     if split not in ('validation', 'test'): raise ValueError(f"split must be 'validation' or 'test', got {split!r}")
-    cfg, market = load_run(run_dir, device)
+    cfg, market = load_run(run_dir, device, several=True)
     if checkpoint is None:
         sel = select_checkpoint(run_dir, market, cfg, device)
         path, compared = sel['path'], [Path(run_dir)/'checkpoints'/n for n in sel['table'].index]
@@ -266,6 +266,14 @@ def report(run_dir, # run folder
     tri = selection_trials(run_dir, compared, extra_trials)
     system = load_system(cfg, market, path, device)
     single = single_policy(single_ppo_for_run(run_dir, market, cfg, device, trained_updates(run_dir), progress))
+    if isinstance(market, MultiMarket):   # several instruments: every metric per instrument and for their portfolio
+        t = evaluate(market, system, split, device, cfg.seed, n_trials=tri['n_trials'], policies={'single_ppo': single},
+                     trial_sharpes=tri['sharpes'], by_instrument=True)
+        return dict(run_dir=str(run_dir), split=split, checkpoint=how, n_trials=tri['n_trials'],
+                    trials_counted=tri['counted'], periods_per_year=cfg.data.days_per_year, instruments=market.names,
+                    note='the equal-weight portfolio of the instruments; by_instrument: each one against its own '
+                         'baselines', results=t.loc['portfolio'].to_dict('index'),
+                    by_instrument={n: t.loc[n].to_dict('index') for n in market.names})
     w = momentum_window(market, device=device, seed=cfg.seed)   # on validation, once: the stress scenarios reuse it
     pols = {'marl': system_policy(system), 'single_ppo': single} | baselines(market, cfg.seed, device, w)
     bts = run_backtests(market, pols, split, device, cfg.seed)
