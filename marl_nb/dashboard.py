@@ -14,7 +14,6 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 from .checkpoint import CheckpointManager, RunLock
 from .session import in_colab
-from .store import store_for
 from .checkpoint import open_run, resume_state, save_run_config
 from .callback import Callback, CancelFit, Checkpoint, GracefulStop, JSONLLogger
 from .trainer import Trainer

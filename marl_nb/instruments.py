@@ -20,7 +20,7 @@ from .agents import consensus_aggregate
 # %% auto #0
 __all__ = ['DATA_SUFFIXES', 'INSTRUMENT_KEYS', 'source_entries', 'aligned_split_dates', 'instrument_config', 'tactical_index',
            'instrument_configs', 'MultiMarket', 'with_instrument_id', 'episode_bars', 'load_market',
-           'prepare_instruments', 'one_instrument', 'instrument_of']
+           'prepare_instruments', 'one_instrument', 'run_instruments', 'instrument_of']
 
 # %% ../nbs/10a_instruments.ipynb #2a69ecb6
 DATA_SUFFIXES = ('.csv', '.txt', '.parquet', '.pq', '.h5', '.hdf5', '.hdf')   # the files a source folder may hold
@@ -141,8 +141,6 @@ class MultiMarket:
     @property
     def n_features(self)->tuple: return next(iter(self.markets.values())).n_features
     @property
-    def oracle(self): return None   # the oracle exists per instrument (`markets[name].oracle`)
-    @property
     def normalizers(self)->dict:
         "Every instrument's normalisers, as {'NAME/tactical' | 'NAME/strategic': Normalizer}."
         return {f'{n}/{tf}': v for n, m in self.markets.items() for tf, v in m.normalizers.items()}
@@ -250,6 +248,12 @@ def one_instrument(cfg:Config, what:str):
     if len(names) > 1:
         raise ConfigError(f"{what} works on one instrument; data.source has {len(names)} ({', '.join(names)}). Use "
                           "it with one instrument's source, or train them together with marl_train")
+
+def run_instruments(run_dir)->list:
+    "The instruments of a run folder written by `train_run` on several (their stores); [] for a run on one."
+    d = Path(run_dir)
+    if (d/'data.h5').exists() or not (d/'instruments').is_dir(): return []
+    return sorted(p.name for p in (d/'instruments').iterdir() if (p/'data.h5').exists())
 
 # %% ../nbs/10a_instruments.ipynb #b92bbf0a
 def instrument_of(env:MarketEnv, t)->np.ndarray:

@@ -14,7 +14,7 @@ from .store import MarketStore
 from .env import AGENTS
 from .agents import groups_agree
 from .system import Market, MarlSystem
-from .instruments import MultiMarket, source_entries, instrument_config
+from .instruments import MultiMarket, source_entries, instrument_config, run_instruments
 from .data import DataError
 from .evaluate import (system_policy, baselines, run_backtests, backtest_metrics, chosen_metrics, momentum_window,
                               position_actions, random_policy, evaluate)
@@ -45,8 +45,7 @@ def load_run(run_dir, # a run folder written by `train_run`
             )->tuple:
     "(config, market) of a run folder; the market's normalisers are refitted on the train split, as in training."
     run_dir = Path(run_dir)
-    if (run_dir/'instruments').is_dir() and not (run_dir/'data.h5').exists():
-        names = sorted(p.name for p in (run_dir/'instruments').iterdir() if (p/'data.h5').exists())
+    if names := run_instruments(run_dir):
         if not several:
             raise ConfigError(f"{run_dir}: a run on several instruments ({', '.join(names)}); marl_eval's report "
                               "takes one instrument so far. Its held-out results, per instrument and for their "
