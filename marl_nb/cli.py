@@ -12,7 +12,7 @@ from .config import Config, ConfigError, load_config, atomic_write, split_overri
 from .data import DataError
 from .store import MarketStore, prepare_store, store_for
 from .system import Market
-from .instruments import MultiMarket, load_market, prepare_instruments, source_entries, run_instruments
+from .instruments import MultiMarket, load_market, prepare_instruments, source_entries
 from .evaluate import evaluate
 from .single_ppo import single_ppo_for_run, single_policy
 from .checkpoint import CheckpointManager, CheckpointError, open_run, resume_state, save_run_config
@@ -266,9 +266,6 @@ def eval_cli(run_dir:str=None, # run folder written by marl_train (required)
     "Backtest a trained run and its baselines on a split; write JSON and HTML reports."
     try:
         if not run_dir: raise ValueError('--run-dir is required')
-        if html and run_instruments(run_dir):
-            raise ValueError(f"--html: the HTML report takes a run on one instrument; {run_dir} trains on several "
-                             "(--json has every metric per instrument and for their portfolio)")
         rep = report(run_dir, split, checkpoint, device, extra_trials, progress=True)
         if json: atomic_write(json, report_json(rep))
         if html: report_html(rep, html)

@@ -16,8 +16,8 @@ from .metrics import (summary, directional_accuracy, trade_returns, win_rate_per
 __all__ = ['buy_and_hold', 'MOMENTUM_WINDOWS', 'day_starts', 'backtest', 'position_actions', 'flat_policy', 'buy_and_hold_policy',
            'Benchmark', 'hold_backtest', 'signal_policy', 'ma_crossover_policy', 'momentum_policy', 'random_policy',
            'oracle_policy', 'system_policy', 'PerInstrument', 'portfolio_backtest', 'run_backtests', 'backtest_metrics',
-           'momentum_window', 'baselines', 'chosen_metrics', 'evaluate', 'neutral_actions', 'ablation_policy',
-           'ablation']
+           'momentum_window', 'baselines', 'chosen_metrics', 'policy_metrics', 'evaluate', 'neutral_actions',
+           'ablation_policy', 'ablation']
 
 # %% ../nbs/11_evaluate.ipynb #dd445332
 def day_starts(env:MarketEnv)->torch.Tensor:
@@ -174,8 +174,11 @@ def portfolio_backtest(bts:dict, # instrument name -> its `backtest` result
 def run_backtests(market, policies:dict, split:str='validation', device='cpu', seed:int=0)->dict:
     "Backtest every policy (name -> policy or `Benchmark`) on `split`, each with the same seeded random stream."
     if isinstance(market, MultiMarket):   # every instrument on its own, then their portfolio
-        per = {n: run_backtests(m, {k: p[n] if isinstance(p, PerInstrument) else p for k, p in policies.items()},
-                                split, device, seed) for n, m in market.markets.items()}
+        per = {}
+        for n, m in market.markets.items():
+            own = {k: p[n] if isinstance(p, PerInstrument) else p for k, p in policies.items()}
+            try: per[n] = run_backtests(m, own, split, device, seed)
+            except ValueError as e: raise ValueError(f"instrument {n}: {e}") from None   # say which one
         return {k: portfolio_backtest({n: per[n][k] for n in per}, split) for k in policies}
     out = {}
     for name, pol in policies.items():
@@ -250,6 +253,14 @@ def chosen_metrics(bt:dict, # a `backtest` result of a model chosen on validatio
                                          np.asarray(trial_sharpes, float)/np.sqrt(data.days_per_year))
     return m
 
+def policy_metrics(name:str, bt:dict, # a policy's name and its `backtest`: 'marl' is the chosen model
+                   data, # the config's `data` section
+                   n_trials:int=1, trial_sharpes=None, # the trials behind the model's choice (its DSR)
+                  )->dict:
+    "`chosen_metrics` for the model ('marl'), `backtest_metrics` (one trial) for every other policy."
+    return (chosen_metrics(bt, data, n_trials, trial_sharpes) if name == 'marl' else
+            backtest_metrics(bt, data.days_per_year, 1, data.min_days_annualised))
+
 def evaluate(market, system=None, split:str='validation', device='cpu', seed:int=0, baselines_too:bool=True,
              n_trials:int=1, # trials behind the selection of `system`, for its deflated Sharpe (the baselines: 1)
              policies:dict=None, # more policies to compare (name -> policy), e.g. a trained `single_ppo`
@@ -260,9 +271,7 @@ def evaluate(market, system=None, split:str='validation', device='cpu', seed:int
     pols = (({'marl': system_policy(system)} if system is not None else {}) | (policies or {})
             | (baselines(market, seed, device) if baselines_too else {}))
     bts = run_backtests(market, pols, split, device, seed)
-    d = market.cfg.data
-    metrics = lambda k, bt: (chosen_metrics(bt, d, n_trials, trial_sharpes) if k == 'marl' else
-                             backtest_metrics(bt, d.days_per_year, 1, d.min_days_annualised))
+    metrics = lambda k, bt: policy_metrics(k, bt, market.cfg.data, n_trials, trial_sharpes)
     table = pd.DataFrame({k: metrics(k, bt) for k, bt in bts.items()}).T
     if not (by_instrument and isinstance(market, MultiMarket)): return table
     per = pd.DataFrame({(n, k): metrics(k, b) for n in market.names for k, bt in bts.items()

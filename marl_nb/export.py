@@ -740,7 +740,7 @@ def export_run(run_dir, # run folder written by marl_train
     if not path.exists():
         have = sorted(p.name for p in (Path(run_dir)/'checkpoints').glob('*.pt'))
         raise FileNotFoundError(f"{path}: no such checkpoint (have: {', '.join(have) or 'none'})")
-    cfg, market = load_run(run_dir, several=True)
+    cfg, market = load_run(run_dir)
     if split not in market.splits:
         raise ValueError(f"split: {split!r} is not a split of the run (have {', '.join(market.splits)})")
     return export_bundle(load_system(cfg, market, path), market, out, quantize, name, None, split, compile)

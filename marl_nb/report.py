@@ -5,6 +5,7 @@
 # %% ../nbs/14_report.ipynb #7e43e2b7
 from __future__ import annotations
 import copy, dataclasses, json, math, warnings
+from html import escape
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from .config import ConfigError, load_config, atomic_write
@@ -16,8 +17,8 @@ from .agents import groups_agree
 from .system import Market, MarlSystem
 from .instruments import MultiMarket, source_entries, instrument_config, run_instruments
 from .data import DataError
-from .evaluate import (system_policy, baselines, run_backtests, backtest_metrics, chosen_metrics, momentum_window,
-                              position_actions, random_policy, evaluate)
+from .evaluate import (system_policy, baselines, run_backtests, backtest_metrics, momentum_window,
+                              position_actions, random_policy, policy_metrics, portfolio_backtest)
 from .single_ppo import single_ppo_for_run, single_policy
 from .checkpoint import CheckpointManager, CheckpointError
 
@@ -25,8 +26,9 @@ from .checkpoint import CheckpointManager, CheckpointError
 __all__ = ['REGIMES', 'STRESS_POLICIES', 'CURVE_STYLE', 'METRIC_LEGEND', 'read_checkpoint', 'load_run', 'load_system',
            'validation_history', 'selection_trials', 'trained_updates', 'select_checkpoint', 'bar_regimes',
            'regime_metrics', 'by_regime', 'regime_table', 'with_costs', 'with_prices', 'gap_map', 'delayed', 'stress',
-           'report', 'strict_json', 'report_json', 'curve_colours', 'equity_drawdown_figure', 'report_figures',
-           'metrics_html', 'robustness_html', 'report_html']
+           'instrument_report', 'report', 'strict_json', 'report_json', 'curve_colours', 'equity_drawdown_figure',
+           'instrument_rep', 'instruments_sharpe_figure', 'report_figures', 'metrics_html', 'robustness_html',
+           'report_html']
 
 # %% ../nbs/14_report.ipynb #08fe2143
 def read_checkpoint(path)->dict:
@@ -40,16 +42,10 @@ def read_checkpoint(path)->dict:
 
 # %% ../nbs/14_report.ipynb #ace5cc14
 def load_run(run_dir, # a run folder written by `train_run`
-             device='cpu',
-             several:bool=False, # a run on several instruments: its `MultiMarket` (else a clear error)
-            )->tuple:
-    "(config, market) of a run folder; the market's normalisers are refitted on the train split, as in training."
+             device='cpu')->tuple:
+    "(config, market) of a run folder (a `MultiMarket` for several instruments), normalisers refitted on train."
     run_dir = Path(run_dir)
     if names := run_instruments(run_dir):
-        if not several:
-            raise ConfigError(f"{run_dir}: a run on several instruments ({', '.join(names)}); marl_eval's report "
-                              "takes one instrument so far. Its held-out results, per instrument and for their "
-                              "portfolio, are in its eval.json")
         if not (run_dir/'config.yaml').exists(): raise FileNotFoundError(f"{run_dir}: no config.yaml")
         cfg = load_config(str(run_dir/'config.yaml'))
         try: own = {e['name']: instrument_config(cfg, e) for e in source_entries(cfg)}   # each one's costs
@@ -245,6 +241,26 @@ def stress(market:Market, policies:dict, # name -> policy (`STRESS_POLICIES` of 
     return out
 
 # %% ../nbs/14_report.ipynb #9eac6b0f
+def instrument_report(market:Market, cfg, # one instrument's market; the run's config
+                      policies:dict, # name -> policy: the model ('marl') and the learned baselines (rules are added)
+                      split:str, n_trials:int=1, trial_sharpes=None, # the trials behind the model's choice (its DSR)
+                      device='cpu', robustness:bool=True)->dict:
+    "One market's part of a report: the period, its costs, every metric, the backtests and the robustness figures."
+    w = momentum_window(market, device=device, seed=cfg.seed)   # on validation, once: the stress scenarios reuse it
+    pols = policies | baselines(market, cfg.seed, device, w)
+    bts = run_backtests(market, pols, split, device, cfg.seed)
+    a, b = market.splits[split]
+    ts = market.tactical_ts.astype('datetime64[ns]')
+    rob = {}
+    if robustness:
+        st = stress(market, pols, split, w, cfg.seed, device)
+        rob = dict(by_regime=by_regime(market, bts), stress=st,
+                   stress_score=float(np.mean([d['marl']['passed'] for d in st.values()])))
+    e = market.cfg.env   # an instrument's own costs
+    return dict(period=[str(ts[a]), str(ts[b - 1])], costs_bps=e.commission_bps + e.slippage_bps,
+                results={k: policy_metrics(k, bt, cfg.data, n_trials, trial_sharpes) for k, bt in bts.items()},
+                **rob, backtests=bts, market=market)
+
 def report(run_dir, # run folder
            split:str='test', # 'validation' or 'test'
            checkpoint:str=None, # checkpoint file name; None: chosen on validation by `select_checkpoint`
@@ -253,9 +269,11 @@ def report(run_dir, # run folder
            progress:bool=False, # a progress bar while the single-agent baseline trains (once per run)
            robustness:bool=True, # add the per-regime figures and the stress scenarios
           )->dict:
-    "Every metric of the system and the baselines on `split`, the backtests, and how the model was chosen."
+    """Every metric of the system and the baselines on `split`, the backtests, and how the model was chosen.
+    Several instruments: `results` and `backtests` are their equal-weight portfolio's; `by_instrument` holds each
+    one's metrics (against its own baselines) and `per_instrument` the rest of its report."""
     if split not in ('validation', 'test'): raise ValueError(f"split must be 'validation' or 'test', got {split!r}")
-    cfg, market = load_run(run_dir, device, several=True)
+    cfg, market = load_run(run_dir, device)
     if checkpoint is None:
         sel = select_checkpoint(run_dir, market, cfg, device)
         path, compared = sel['path'], [Path(run_dir)/'checkpoints'/n for n in sel['table'].index]
@@ -265,34 +283,21 @@ def report(run_dir, # run folder
     tri = selection_trials(run_dir, compared, extra_trials)
     system = load_system(cfg, market, path, device)
     single = single_policy(single_ppo_for_run(run_dir, market, cfg, device, trained_updates(run_dir), progress))
-    if isinstance(market, MultiMarket):   # several instruments: every metric per instrument and for their portfolio
-        t = evaluate(market, system, split, device, cfg.seed, n_trials=tri['n_trials'], policies={'single_ppo': single},
-                     trial_sharpes=tri['sharpes'], by_instrument=True)
-        return dict(run_dir=str(run_dir), split=split, checkpoint=how, n_trials=tri['n_trials'],
-                    trials_counted=tri['counted'], periods_per_year=cfg.data.days_per_year, instruments=market.names,
-                    note='the equal-weight portfolio of the instruments; by_instrument: each one against its own '
-                         'baselines', results=t.loc['portfolio'].to_dict('index'),
-                    by_instrument={n: t.loc[n].to_dict('index') for n in market.names})
-    w = momentum_window(market, device=device, seed=cfg.seed)   # on validation, once: the stress scenarios reuse it
-    pols = {'marl': system_policy(system), 'single_ppo': single} | baselines(market, cfg.seed, device, w)
-    bts = run_backtests(market, pols, split, device, cfg.seed)
-    ppy = cfg.data.days_per_year
-    results = {k: chosen_metrics(bt, cfg.data, tri['n_trials'], tri['sharpes']) if k == 'marl' else
-                  backtest_metrics(bt, ppy, 1, cfg.data.min_days_annualised) for k, bt in bts.items()}
-    a, b = market.splits[split]
-    ts = market.tactical_ts.astype('datetime64[ns]')
+    pols = {'marl': system_policy(system), 'single_ppo': single}
     note = ('the test split is read once, by this final report; the checkpoint was chosen on the validation split only'
             if split == 'test' else
             'validation split: the split used for model selection (optimistic for the chosen model)')
-    rob = {}
-    if robustness:
-        st = stress(market, pols, split, w, cfg.seed, device)
-        rob = dict(by_regime=by_regime(market, bts), stress=st,
-                   stress_score=float(np.mean([d['marl']['passed'] for d in st.values()])))
-    return dict(run_dir=str(run_dir), split=split, period=[str(ts[a]), str(ts[b - 1])], checkpoint=how,
-                n_trials=tri['n_trials'], trials_counted=tri['counted'],
-                costs_bps=cfg.env.commission_bps + cfg.env.slippage_bps, periods_per_year=ppy, note=note,
-                results=results, **rob, backtests=bts, market=market)
+    head = dict(run_dir=str(run_dir), split=split, checkpoint=how, n_trials=tri['n_trials'],
+                trials_counted=tri['counted'], periods_per_year=cfg.data.days_per_year, note=note)
+    args = (cfg, pols, split, tri['n_trials'], tri['sharpes'], device, robustness)
+    if not isinstance(market, MultiMarket): return head | instrument_report(market, *args)
+    per = {n: instrument_report(m, *args) for n, m in market.markets.items()}   # each against its own baselines
+    keys = [k for k in per[market.names[0]]['backtests'] if all(k in p['backtests'] for p in per.values())]
+    bts = {k: portfolio_backtest({n: p['backtests'][k] for n, p in per.items()}, split) for k in keys}
+    return head | dict(
+        period=[min(p['period'][0] for p in per.values()), max(p['period'][1] for p in per.values())],
+        instruments=market.names, results={k: policy_metrics(k, bt, cfg.data, *args[3:5]) for k, bt in bts.items()},
+        by_instrument={n: p.pop('results') for n, p in per.items()}, per_instrument=per, backtests=bts, market=market)
 
 # %% ../nbs/14_report.ipynb #54fef3c9
 def strict_json(v):
@@ -305,9 +310,11 @@ def strict_json(v):
     return v
 
 def report_json(rep:dict)->str:
-    "The report as strict JSON (NaN and infinities as null)."
-    return json.dumps(strict_json({k: v for k, v in rep.items() if k not in ('backtests', 'market')}), indent=1,
-                      allow_nan=False)
+    "The report as strict JSON (NaN and infinities as null), without backtests and markets (every instrument's too)."
+    plain = lambda d: {k: v for k, v in d.items() if k not in ('backtests', 'market')}
+    out = plain(rep) | ({'per_instrument': {n: plain(p) for n, p in rep['per_instrument'].items()}}
+                        if 'per_instrument' in rep else {})
+    return json.dumps(strict_json(out), indent=1, allow_nan=False)
 
 # %% ../nbs/14_report.ipynb #c77c5dc7
 CURVE_STYLE = dict(marl=dict(color='#111111', width=2.5), oracle=dict(color='#9e9e9e', dash='dot', width=1.5),
@@ -339,8 +346,28 @@ def equity_drawdown_figure(curves:dict, # name -> per-bar equity after costs (a 
                         mode='lines', line=style[k])
     return fig.update_layout(title=title, height=height)
 
+def instrument_rep(rep:dict, name:str)->dict:
+    "One instrument's part of a report on several, shaped as `report`'s for one instrument."
+    return rep['per_instrument'][name] | dict(split=rep['split'], results=rep['by_instrument'][name])
+
+def instruments_sharpe_figure(rep:dict, # a report on several instruments
+                              policies=('marl', 'single_ppo', 'momentum', 'ma_crossover', 'buy_and_hold', 'oracle')):
+    "Sharpe of every policy on every instrument and for the portfolio, as grouped bars."
+    import plotly.graph_objects as go
+    sh = pd.DataFrame({n: {k: r['sharpe'] for k, r in rows.items()} for n, rows in rep['by_instrument'].items()})
+    sh['portfolio'] = pd.Series({k: r['sharpe'] for k, r in rep['results'].items()})
+    colour = curve_colours(list(rep['results']) + [k for k in sh.index if k not in rep['results']])
+    fig = go.Figure([go.Bar(name=k, x=list(sh.columns), y=sh.loc[k].astype(float).tolist(),
+                            marker_color=colour[k]['color']) for k in policies if k in sh.index])
+    return fig.update_layout(barmode='group', height=380, yaxis_title='Sharpe (daily, annualised)',
+                             title=f"{rep['split']} Sharpe (after costs) per instrument and for the portfolio")
+
 def report_figures(rep:dict)->list:
-    "The report's plotly figures."
+    "The report's plotly figures (several instruments: the portfolio's equity and every Sharpe; per instrument below)."
+    if 'per_instrument' in rep:
+        return [equity_drawdown_figure({k: bt['frame']['equity'] for k, bt in rep['backtests'].items()},
+                                       f"portfolio, {rep['split']} split, daily, {rep['period'][0][:10]} to "
+                                       f"{rep['period'][1][:10]}"), instruments_sharpe_figure(rep)]
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
     bts, market = rep['backtests'], rep['market']
@@ -425,7 +452,8 @@ def metrics_html(results:dict)->str:
     legend = ''.join(f"<li><b>{v[0]}</b>: {v[2]}</li>" for v in METRIC_LEGEND.values() if v[2])
     return f"{body}<details><summary>what the columns mean</summary><ul>{legend}</ul></details>"
 
-def robustness_html(rep:dict)->str:
+def robustness_html(rep:dict, h:str='h2', # the heading level of its two sections
+                   )->str:
     "The per-regime and stress tables of a report (empty when it has none)."
     if 'by_regime' not in rep: return ''
     reg = regime_table({k: v for k, v in rep['by_regime'].items() if k != 'flat'})
@@ -433,9 +461,9 @@ def robustness_html(rep:dict)->str:
     def cell(v): return f"{v['sharpe']:.2f} / {v['max_drawdown']:.1%}" if np.isfinite(v['sharpe'] or np.nan) else '—'
     rows = {s: {k: cell(v) for k, v in d.items()} | {'model passes': '✓' if d['marl']['passed'] else '✗'}
             for s, d in rep['stress'].items()}
-    return ("<h2>By regime</h2><p>Per-bar Sharpe, annualised, of the bars in each band of the regime known when the "
+    return (f"<{h}>By regime</{h}><p>Per-bar Sharpe, annualised, of the bars in each band of the regime known when the "
             "position was chosen (the share of bars in the first column).</p>" + reg +
-            "<h2>Stress</h2><p>Sharpe / max drawdown of each policy re-run on the same split with one thing made "
+            f"<{h}>Stress</{h}><p>Sharpe / max drawdown of each policy re-run on the same split with one thing made "
             f"worse. "
             f"Stress score: the model passes {rep['stress_score']:.0%} of the scenarios (Sharpe at least "
             f"the config's <code>stress.min_sharpe</code>, drawdown within <code>stress.max_drawdown</code>).</p>" +
@@ -444,18 +472,39 @@ def robustness_html(rep:dict)->str:
 def report_html(rep:dict, path,
                 include_plotlyjs=True, # True: plotly embedded, the page opens offline; 'cdn': a small page
                )->Path:
-    "Write the HTML report to `path`."
-    figs = ''.join(fig.to_html(full_html=False, include_plotlyjs=include_plotlyjs if i == 0 else False)
-                   for i, fig in enumerate(report_figures(rep)))
-    head = (f"<h1>marl_nb report: {rep['split']} split, {rep['period'][0][:10]} to {rep['period'][1][:10]}</h1>"
-            f"<p>{rep['note']}.</p><p><b>How the model was chosen:</b> {rep['checkpoint']}. Trials counted for the "
-            f"deflated Sharpe: {rep['n_trials']} ("
-            + ', '.join(f"{v} {k.replace('_', ' ')}" for k, v in rep['trials_counted'].items()) + "; a trial is a "
-            "distinct model state whose validation score the choice could see, the same count in marl_train and "
-            f"marl_eval). Costs {rep['costs_bps']} bp per unit traded; Sharpe on daily returns, annualised with "
-            f"{rep['periods_per_year']:g} days; PSR/DSR per day. Hover a column heading for its meaning.</p>")
+    "Write the HTML report to `path` (several instruments: the portfolio, then a section per instrument)."
+    multi = 'per_instrument' in rep
+    esc = escape
+    costs = (', '.join(f"{esc(n)} {rep['per_instrument'][n]['costs_bps']:g} bp" for n in rep['instruments'])
+             if multi else f"{rep['costs_bps']:g} bp")
+    title = (f"{len(rep['instruments'])} instruments ({esc(', '.join(rep['instruments']))}), " if multi else '')
+    period = f"{rep['period'][0][:10]} to {rep['period'][1][:10]}"
+    blocks = [f"<h1>marl_nb report: {rep['split']} split, {title}{period}</h1>"
+              f"<p>{rep['note']}.</p><p><b>How the model was chosen:</b> {rep['checkpoint']}. Trials counted for the "
+              f"deflated Sharpe: {rep['n_trials']} ("
+              + ', '.join(f"{v} {k.replace('_', ' ')}" for k, v in rep['trials_counted'].items()) + "; a trial is a "
+              "distinct model state whose validation score the choice could see, the same count in marl_train and "
+              f"marl_eval). Costs per unit traded: {costs}; Sharpe on daily returns, annualised with "
+              f"{rep['periods_per_year']:g} days; PSR/DSR per day. Hover a column heading for its meaning.</p>"]
+    if not multi:
+        blocks += ["<h2>Metrics</h2>", metrics_html(rep['results']), robustness_html(rep), "<h2>Charts</h2>",
+                   *report_figures(rep)]
+    else:
+        links = ', '.join(f"<a href='#{esc(n)}'>{esc(n)}</a>" for n in rep['instruments'])
+        blocks += ["<h2 id='portfolio'>Portfolio</h2><p>The equal-weight portfolio of the instruments: each day, the "
+                   "mean daily return of those trading that day; its other columns are the instruments' mean (counts: "
+                   f"their sum). Each instrument, against its own baselines: {links}.</p>",
+                   metrics_html(rep['results']), *report_figures(rep)]
+        for n in rep['instruments']:
+            sub = instrument_rep(rep, n)
+            blocks += [f"<h2 id='{esc(n)}'>{esc(n)}: {sub['period'][0][:10]} to {sub['period'][1][:10]}, "
+                       f"costs {sub['costs_bps']:g} bp</h2><h3>Metrics</h3>", metrics_html(sub['results']),
+                       robustness_html(sub, 'h3'), "<h3>Charts</h3>", *report_figures(sub)]
+    figs = [b for b in blocks if not isinstance(b, str)]
+    body = ''.join(b if isinstance(b, str) else
+                   b.to_html(full_html=False, include_plotlyjs=include_plotlyjs if b is figs[0] else False)
+                   for b in blocks)
     style = ("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;font-size:13px}"
              "td,th{padding:3px 8px;text-align:right;border-bottom:1px solid #ddd}th{background:#f4f4f4}</style>")
     return atomic_write(path, f"<html><head><meta charset='utf-8'><title>marl_nb report</title>{style}</head>"
-                              f"<body>{head}<h2>Metrics</h2>{metrics_html(rep['results'])}{robustness_html(rep)}"
-                              f"<h2>Charts</h2>{figs}</body></html>")
+                              f"<body>{body}</body></html>")
