@@ -103,6 +103,11 @@ class EnvConfig:
     check_actions: str = fld('auto', "check the actions on every step: 'auto' (on the CPU only: on an accelerator each "
                              "check costs two host syncs), 'always' or 'never'", choices=['auto', 'always', 'never'])
 
+    @property
+    def cost_bps(self)->float:
+        "What one unit of position traded costs, in basis points: commission plus slippage."
+        return self.commission_bps + self.slippage_bps
+
 # %% ../nbs/00_config.ipynb #5fa27ed4
 @dataclass
 class ModelConfig:

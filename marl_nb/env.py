@@ -252,7 +252,7 @@ def _init_step(self:MarketEnv, seed, sparse_refresh, fused, row_rates=None):
     # [6, 1]: the limits of PORTFOLIO_FEATURES
     self._port_scale = torch.tensor([cfg.max_position, cfg.max_drawdown, cfg.max_drawdown, self.episode_len,
                                      cfg.daily_loss_limit, 1.0], dtype=torch.float64, device=dev)[:, None]
-    self.rate = (cfg.commission_bps + cfg.slippage_bps) * 1e-4
+    self.rate = cfg.cost_bps * 1e-4
     T = self.close.shape[0]
     # the cost rate of each row: one rate, or each instrument's own when several share the env (`row_rates`)
     self.rates = torch.full((T,), self.rate, dtype=torch.float64, device=dev)

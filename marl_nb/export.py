@@ -20,7 +20,7 @@ from .agents import GroupLinear, AgentGroup, tactical_vote
 from .critic import GATE_FEATURES, gate_features, gate_input, gate_keep
 from .features import strategic_features, tactical_features, STRATEGIC_HORIZONS, TACTICAL_MOM_HORIZON
 from .system import Market, MarlSystem
-from .instruments import MultiMarket
+from .instruments import MultiMarket, append_id
 from .evaluate import backtest, system_policy
 from .report import load_run, load_system
 from .drift import DriftMonitor, DriftWarning
@@ -572,7 +572,7 @@ class LivePolicy:
               + TACTICAL_MOM_HORIZON + 4)
         self.keep_t = self.Wt + lb + DAY_NS // self.tac_ns                  # + one whole session for the VWAP
         self.keep_s = self.Ws + f.regime_lookback + f.vol_window + f.atr_period + max(STRATEGIC_HORIZONS) + 4
-        self.rate = (e.commission_bps + e.slippage_bps) * 1e-4
+        self.rate = e.cost_bps * 1e-4
         self._scale = torch.tensor([e.max_position, e.max_drawdown, e.max_drawdown, self.episode_len,
                                     e.daily_loss_limit, 1.0], dtype=torch.float64)
         self.masks = self.bundle.gate_masks                                 # [2, K, 1, H]
@@ -615,7 +615,7 @@ def _close_bucket(self:LivePolicy):
 @patch
 def _tactical_window(self:LivePolicy):
     x, _ = tactical_features(np.array(self.t_ts, np.int64), np.array(self.t_bars), self.cfg.features)
-    if len(self.id_cols): x = np.concatenate([x, np.broadcast_to(self.id_cols, (len(x), len(self.id_cols)))], 1)
+    x = append_id(x, self.id_cols)
     return x[-self.Wt:] if len(x) >= self.Wt else None
 
 # %% ../nbs/16_export.ipynb #ae8933c7

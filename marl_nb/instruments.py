@@ -19,7 +19,7 @@ from .agents import consensus_aggregate
 
 # %% auto #0
 __all__ = ['DATA_SUFFIXES', 'INSTRUMENT_KEYS', 'source_entries', 'aligned_split_dates', 'instrument_config', 'tactical_index',
-           'instrument_configs', 'MultiMarket', 'with_instrument_id', 'episode_bars', 'load_market',
+           'instrument_configs', 'MultiMarket', 'append_id', 'with_instrument_id', 'episode_bars', 'load_market',
            'prepare_instruments', 'one_instrument', 'run_instruments', 'instrument_of']
 
 # %% ../nbs/10a_instruments.ipynb #2a69ecb6
@@ -150,6 +150,13 @@ class MultiMarket:
     def __repr__(self): return f"MultiMarket({', '.join(self.markets)}; weights {self.weights})"
 
 # %% ../nbs/10a_instruments.ipynb #4eedfc6d
+def append_id(x:np.ndarray, # [T, F] feature rows
+              one_hot:np.ndarray, # [K] an instrument's id columns (K may be 0)
+             )->np.ndarray:
+    "`x` with `one_hot` after the features of every row: [T, F + K], in `x`'s dtype (`x` itself when K is 0)."
+    if not len(one_hot): return x
+    return np.concatenate([x, np.broadcast_to(one_hot.astype(x.dtype), (len(x), len(one_hot)))], 1)
+
 def with_instrument_id(m:Market, names:list, name:str)->Market:
     "`m` with a one-hot `instrument=NAME` column per instrument of `names` after its tactical features (kept once)."
     cols = [f'instrument={n}' for n in names]
@@ -158,9 +165,7 @@ def with_instrument_id(m:Market, names:list, name:str)->Market:
     one = np.array([float(n == name) for n in names], np.float32)
     ext = Normalizer(np.r_[norm.mean, np.zeros(len(cols))], np.r_[norm.std, np.ones(len(cols))], norm.clip,
                      [*(norm.names or [f'tactical_{i}' for i in range(norm.n_features)]), *cols])
-    return dataclasses.replace(m, tactical=np.concatenate([m.tactical, np.broadcast_to(one, (len(m.tactical), len(one)))
-                                                           .astype(m.tactical.dtype)], 1),
-                               normalizers=m.normalizers | {'tactical': ext})
+    return dataclasses.replace(m, tactical=append_id(m.tactical, one), normalizers=m.normalizers | {'tactical': ext})
 
 # %% ../nbs/10a_instruments.ipynb #e5fe7a1c
 def episode_bars(market:MultiMarket)->int:
@@ -197,7 +202,7 @@ def env(self:MultiMarket, split:str='train', n_envs:int=None, seed:int=0, device
         sf.append(m.normalizers['strategic'].normalise(m.strategic))
         svalid.append(np.isfinite(m.strategic).all(1))
         close.append(np.asarray(m.close, np.float64))
-        rates.append(np.full(len(m.close), (m.cfg.env.commission_bps + m.cfg.env.slippage_bps)*1e-4))
+        rates.append(np.full(len(m.close), m.cfg.env.cost_bps * 1e-4))
         li = last_closed_index(m.tactical_ts, m.strategic_ts)
         sidx.append(np.where(li < 0, -1, li + s_off))
         d = trading_day(m.tactical_ts)

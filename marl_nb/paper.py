@@ -17,6 +17,7 @@ from .critic import GATE_FEATURES
 from .system import Market
 from .evaluate import backtest
 from .export import LivePolicy, PolicyBundle
+from .instruments import append_id
 
 # %% auto #0
 __all__ = ['TOL', 'bundle_policy', 'replay_market', 'check_paper_out', 'paper_trade', 'compare_backtest']
@@ -42,7 +43,7 @@ def replay_market(live:LivePolicy, bars:pd.DataFrame, # closed tactical bars, in
     cfg, f = live.cfg, live.cfg.features
     strat = resample_bars(bars, cfg.data.strategic)
     tf = tactical_features(ns(bars.index), bars[OHLCV].to_numpy(np.float64), f)[0]
-    if len(live.id_cols): tf = np.concatenate([tf, np.broadcast_to(live.id_cols, (len(tf), len(live.id_cols)))], 1)
+    tf = append_id(tf, live.id_cols)
     sf = strategic_features(ns(strat.index), strat[OHLCV].to_numpy(np.float64), f)[0]
     s_ok = complete_windows(np.isfinite(sf).all(1), f.strategic_window)
     sidx = last_closed_index(ns(bars.index), ns(strat.index))

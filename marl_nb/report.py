@@ -256,8 +256,7 @@ def instrument_report(market:Market, cfg, # one instrument's market; the run's c
         st = stress(market, pols, split, w, cfg.seed, device)
         rob = dict(by_regime=by_regime(market, bts), stress=st,
                    stress_score=float(np.mean([d['marl']['passed'] for d in st.values()])))
-    e = market.cfg.env   # an instrument's own costs
-    return dict(period=[str(ts[a]), str(ts[b - 1])], costs_bps=e.commission_bps + e.slippage_bps,
+    return dict(period=[str(ts[a]), str(ts[b - 1])], costs_bps=market.cfg.env.cost_bps,   # an instrument's own
                 results={k: policy_metrics(k, bt, cfg.data, n_trials, trial_sharpes) for k, bt in bts.items()},
                 **rob, backtests=bts, market=market)
 

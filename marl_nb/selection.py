@@ -209,7 +209,7 @@ def walk_forward(cfg:Config, # resolved config (data, model, trainer settings)
     table = pd.DataFrame(rows).set_index('fold')
     ret, bh_ret = pd.concat(rets).sort_index(kind='stable'), pd.concat(bh_rets).sort_index(kind='stable')
     res = dict(mode=mode, n_folds=len(folds), updates_per_fold=updates or cfg.trainer.max_updates, ranges=folds,
-               costs_bps=cfg.env.commission_bps + cfg.env.slippage_bps, periods_per_year=ppy,
+               costs_bps=cfg.env.cost_bps, periods_per_year=ppy,
                note='each fold: normalisers fitted on its train part, checkpoint chosen on its validation part, '
                     'metrics on its out-of-sample part; the test split was not read',
                table=table, aggregate=_wf_aggregate(table, ret, bh_ret, ppy),
@@ -358,6 +358,6 @@ def ensemble_report(run_dir, # folder written by `train_ensemble`
     counted = dict(members=sum(m['n_trials'] for m in man['members']), ensemble=1, extra=extra_trials)
     return dict(run_dir=str(run_dir), split=split, period=[str(ts[a]), str(ts[b - 1])],
                 checkpoint=f"{what}: best validation Sharpe", n_trials=n_trials, trials_counted=counted,
-                costs_bps=cfg.env.commission_bps + cfg.env.slippage_bps, periods_per_year=ppy, note=note,
+                costs_bps=cfg.env.cost_bps, periods_per_year=ppy, note=note,
                 selection=man['selection'], diversity=man['diversity']['mean_pairwise_disagreement'],
                 results=results, backtests=bts, market=market)
