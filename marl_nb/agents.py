@@ -11,9 +11,9 @@ from .config import EnvConfig, ModelConfig, FeatureConfig
 from .env import AGENTS, STRATEGIC_AGENTS, TACTICAL_AGENTS, action_sizes, AGAINST_BIAS, aggregate, risk_budget
 
 # %% auto #0
-__all__ = ['ENCODERS', 'orthogonal_', 'GroupLinear', 'WindowEncoder', 'PooledEncoder', 'AgentGroup', 'one_hot_actions',
-           'MultiAgentPolicy', 'tactical_vote', 'consensus_aggregate', 'groups_agree', 'consensus_rate', 'alternatives',
-           'counterfactual_targets']
+__all__ = ['ENCODERS', 'orthogonal_', 'GroupLinear', 'WindowEncoder', 'TrailingMeans', 'PooledEncoder', 'AgentGroup',
+           'one_hot_actions', 'MultiAgentPolicy', 'tactical_vote', 'consensus_aggregate', 'groups_agree',
+           'consensus_rate', 'alternatives', 'counterfactual_targets']
 
 # %% ../nbs/06_agents.ipynb #7d7a7f83
 def orthogonal_(layer:nn.Module, gain:float=math.sqrt(2))->nn.Module:
@@ -47,6 +47,27 @@ class WindowEncoder(nn.Module):
         return self.net(x.flatten(-2))
 
 # %% ../nbs/06_agents.ipynb #96178b65
+class TrailingMeans(torch.autograd.Function):
+    """Means of `h` [N, W, H] over its last `s` bars for each span `s` (ascending), side by side: [N, len(spans)*H].
+    The forward is the plain slices' `mean`; the backward writes the window's gradient in one pass, where the slices'
+    own backward fills a zero window per span, and gives the same bits (the spans' shares added longest first, as
+    autograd adds them)."""
+    @staticmethod
+    def forward(ctx, h, spans):
+        ctx.spans, ctx.window = spans, h.shape[1]
+        return torch.cat([h[:, -s:].mean(1) for s in spans], -1)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, g):
+        spans, W = ctx.spans, ctx.window
+        share = dict(zip(spans, (x / s for x, s in zip(g.split(g.shape[1] // len(spans), -1), spans))))
+        out, acc, longest = g.new_empty(g.shape[0], W, g.shape[1] // len(spans)), None, sorted(spans, reverse=True)
+        for s, shorter in zip(longest, longest[1:] + [0]):   # bars [W-s, W-shorter) are in spans s and longer
+            acc = share[s] if acc is None else acc + share[s]
+            out[:, W - s:W - shorter] = acc[:, None]
+        return out, None
+
 class PooledEncoder(nn.Module):
     "[N, W, F] window -> [N, hidden]: a layer shared by the bars, then means over the last 1, W/8, W/4, W/2 and W bars."
     def __init__(self, n_features:int, window:int, hidden:int):
@@ -59,7 +80,8 @@ class PooledEncoder(nn.Module):
         if x.shape[-2:] != (self.window, self.n_features):
             raise ValueError(f"window: expected shape [N, {self.window}, {self.n_features}], got {tuple(x.shape)}")
         h = self.bar(x)
-        return self.mix(torch.cat([h[:, -s:].mean(1) for s in self.spans], -1))
+        if torch.is_grad_enabled() and h.requires_grad: return self.mix(TrailingMeans.apply(h, self.spans))
+        return self.mix(torch.cat([h[:, -s:].mean(1) for s in self.spans], -1))   # inference, and what is exported
 
 ENCODERS = dict(flat=WindowEncoder, pooled=PooledEncoder)
 
