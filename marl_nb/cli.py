@@ -12,7 +12,7 @@ from .config import Config, ConfigError, load_config, atomic_write, split_overri
 from .data import DataError
 from .store import MarketStore, prepare_store, store_for
 from .system import Market
-from .instruments import MultiMarket, load_market, prepare_instruments, source_entries
+from .instruments import MultiMarket, load_market, prepare_instruments, source_entries, portfolio_caveat
 from .evaluate import evaluate
 from .single_ppo import single_ppo_for_run, single_policy
 from .checkpoint import CheckpointManager, CheckpointError, open_run, resume_state, save_run_config
@@ -114,8 +114,8 @@ def final_evaluation(tr:Trainer, manager:CheckpointManager, split:str='test', pr
     multi = isinstance(tr.market, MultiMarket)   # several instruments: each one's rows, then the portfolio's
     table = evaluate(tr.market, tr.system, split, tr.device, seed=tr.cfg.seed, n_trials=tri['n_trials'],
                      policies={'single_ppo': single_policy(single)}, trial_sharpes=tri['sharpes'], by_instrument=multi)
-    per = dict(instrument_table=table, by_instrument={n: table.loc[n].to_dict('index') for n in tr.market.names}
-               ) if multi else {}
+    per = dict(instrument_table=table, by_instrument={n: table.loc[n].to_dict('index') for n in tr.market.names},
+               shared_days=tr.market.shared_days(split)) if multi else {}
     if multi: table = table.loc['portfolio']
     return dict(split=split, selected='best.pt (validation Sharpe)' if chosen is not None else 'last update',
                 updates=tr.update, n_trials=tri['n_trials'], trials_counted=tri['counted'],
@@ -212,6 +212,7 @@ def train_cli(config:str=None, # shipped config name or YAML path (default: the 
         sh = sh.reindex(index=res['table'].index, columns=[*res['by_instrument'], 'portfolio'])
         print(f"\nthe table above is the equal-weight portfolio of {', '.join(res['by_instrument'])}; "
               "Sharpe per instrument:")
+        if caveat := portfolio_caveat(res['shared_days']): print(f"note: {caveat}")
         print(sh.to_string(float_format=lambda x: f'{x:+.3f}', na_rep='—'))
     print(f"\n{res['verdict']}")
     print(f"\nrun folder: {run_dir}")
@@ -281,6 +282,7 @@ def eval_cli(run_dir:str=None, # run folder written by marl_train (required)
         print(f"\nthe table above is the equal-weight portfolio of {', '.join(rep['instruments'])}; Sharpe per "
               "instrument:")
         print(sh.astype(float).to_string(float_format=lambda x: f'{x:+.3f}', na_rep='—'))
+        if caveat := portfolio_caveat(rep['shared_days']): print(f"note: {caveat}")
     print(verdict(t))
     return rep
 

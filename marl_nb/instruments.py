@@ -19,8 +19,8 @@ from .agents import consensus_aggregate
 
 # %% auto #0
 __all__ = ['DATA_SUFFIXES', 'INSTRUMENT_KEYS', 'source_entries', 'aligned_split_dates', 'instrument_config', 'tactical_index',
-           'instrument_configs', 'MultiMarket', 'append_id', 'with_instrument_id', 'episode_bars', 'load_market',
-           'prepare_instruments', 'one_instrument', 'run_instruments', 'instrument_of']
+           'instrument_configs', 'MultiMarket', 'portfolio_caveat', 'append_id', 'with_instrument_id', 'episode_bars',
+           'load_market', 'prepare_instruments', 'one_instrument', 'run_instruments', 'instrument_of']
 
 # %% ../nbs/10a_instruments.ipynb #2a69ecb6
 DATA_SUFFIXES = ('.csv', '.txt', '.parquet', '.pq', '.h5', '.hdf5', '.hdf')   # the files a source folder may hold
@@ -147,7 +147,18 @@ class MultiMarket:
     @property
     def splits(self)->dict: return next(iter(self.markets.values())).splits
 
+    def shared_days(self, split:str)->int:
+        "Days (UTC) of `split` on which two or more instruments have bars; 0 when their periods do not overlap."
+        days = [np.unique(m.tactical_ts[slice(*m.splits[split])].astype('datetime64[ns]').astype('datetime64[D]'))
+                for m in self.markets.values()]
+        return int((np.unique(np.concatenate(days), return_counts=True)[1] > 1).sum())
+
     def __repr__(self): return f"MultiMarket({', '.join(self.markets)}; weights {self.weights})"
+
+def portfolio_caveat(shared_days:int)->str:
+    "A warning for reports when no day of the split has two instruments trading ('' when some do)."
+    return ('' if shared_days else 'no day of this split has two of the instruments trading (their periods do not '
+            'overlap), so the portfolio is one instrument\'s days after another\'s, not a diversified book')
 
 # %% ../nbs/10a_instruments.ipynb #4eedfc6d
 def append_id(x:np.ndarray, # [T, F] feature rows

@@ -15,7 +15,7 @@ from .store import MarketStore
 from .env import AGENTS
 from .agents import groups_agree
 from .system import Market, MarlSystem
-from .instruments import MultiMarket, source_entries, instrument_config, run_instruments
+from .instruments import MultiMarket, source_entries, instrument_config, run_instruments, portfolio_caveat
 from .data import DataError
 from .evaluate import (system_policy, baselines, run_backtests, backtest_metrics, momentum_window,
                               position_actions, random_policy, policy_metrics, portfolio_backtest)
@@ -295,7 +295,7 @@ def report(run_dir, # run folder
     bts = {k: portfolio_backtest({n: p['backtests'][k] for n, p in per.items()}, split) for k in keys}
     return head | dict(
         period=[min(p['period'][0] for p in per.values()), max(p['period'][1] for p in per.values())],
-        instruments=market.names, results={k: policy_metrics(k, bt, cfg.data, tri['n_trials'], tri['sharpes'])
+        instruments=market.names, shared_days=market.shared_days(split), results={k: policy_metrics(k, bt, cfg.data, tri['n_trials'], tri['sharpes'])
                                                for k, bt in bts.items()},
         by_instrument={n: p.pop('results') for n, p in per.items()}, per_instrument=per, backtests=bts, market=market)
 
@@ -493,7 +493,8 @@ def report_html(rep:dict, path,
         links = ', '.join(f"<a href='#{esc(n)}'>{esc(n)}</a>" for n in rep['instruments'])
         blocks += ["<h2 id='portfolio'>Portfolio</h2><p>The equal-weight portfolio of the instruments: each day, the "
                    "mean daily return of those trading that day; its other columns are the instruments' mean (counts: "
-                   f"their sum). Each instrument, against its own baselines: {links}.</p>",
+                   f"their sum). Each instrument, against its own baselines: {links}.</p>"
+                   + (f"<p><b>Note:</b> {caveat}.</p>" if (caveat := portfolio_caveat(rep['shared_days'])) else ''),
                    metrics_html(rep['results']), *report_figures(rep)]
         for n in rep['instruments']:
             sub = instrument_rep(rep, n)
