@@ -295,8 +295,8 @@ def report(run_dir, # run folder
     bts = {k: portfolio_backtest({n: p['backtests'][k] for n, p in per.items()}, split) for k in keys}
     return head | dict(
         period=[min(p['period'][0] for p in per.values()), max(p['period'][1] for p in per.values())],
-        instruments=market.names, shared_days=market.shared_days(split), results={k: policy_metrics(k, bt, cfg.data, tri['n_trials'], tri['sharpes'])
-                                               for k, bt in bts.items()},
+        instruments=market.names, shared_days=market.shared_days(split),
+        results={k: policy_metrics(k, bt, cfg.data, tri['n_trials'], tri['sharpes']) for k, bt in bts.items()},
         by_instrument={n: p.pop('results') for n, p in per.items()}, per_instrument=per, backtests=bts, market=market)
 
 # %% ../nbs/14_report.ipynb #54fef3c9
