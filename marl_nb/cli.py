@@ -212,8 +212,8 @@ def train_cli(config:str=None, # shipped config name or YAML path (default: the 
         sh = sh.reindex(index=res['table'].index, columns=[*res['by_instrument'], 'portfolio'])
         print(f"\nthe table above is the equal-weight portfolio of {', '.join(res['by_instrument'])}; "
               "Sharpe per instrument:")
-        if caveat := portfolio_caveat(res['shared_days']): print(f"note: {caveat}")
         print(sh.to_string(float_format=lambda x: f'{x:+.3f}', na_rep='—'))
+        if caveat := portfolio_caveat(res['shared_days']): print(f"note: {caveat}")
     print(f"\n{res['verdict']}")
     print(f"\nrun folder: {run_dir}")
 
