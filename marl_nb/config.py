@@ -156,6 +156,9 @@ class TrainerConfig:
     gradient_accumulation_steps: int = fld(1, 'minibatches accumulated per optimiser step', ge=1)
     mixed_precision: bool = fld(True, 'autocast on CUDA (always fp32 on CPU)')
     amp_dtype: str = fld('bf16', 'autocast dtype on CUDA', choices=['bf16', 'fp16'])
+    cpu_threads: int = fld(0, "torch CPU threads while training; 0: torch's default when the run starts, which follows "
+                           "the CPU affinity and OMP_NUM_THREADS. The count changes the order of floating-point sums, "
+                           "so it is kept with the run, and a resume uses it", ge=0)
     checkpoint_frequency: int = fld(50, 'updates between checkpoints', ge=1)
     checkpoint_minutes: float = fld(0.0, 'also save last.pt after this many minutes since the last save (0: off)', ge=0)
     validation_frequency: int = fld(25, 'updates between validation runs', ge=1)

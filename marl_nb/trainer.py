@@ -80,6 +80,9 @@ class Trainer:
                 ):
         self.cfg, self.market = cfg, market
         self.run_dir = Path(run_dir) if run_dir else None
+        # one thread count for the whole run (it changes the order of float sums): the config's, or torch's default
+        self.cpu_threads = cfg.trainer.cpu_threads or torch.get_num_threads()
+        torch.set_num_threads(self.cpu_threads)
         self.device = resolve_device(cfg.device)
         self.comm = comm if comm is not None else LocalComm()
         self.rank, self.world_size = self.comm.rank, self.comm.world_size
@@ -385,7 +388,7 @@ def state_dict(self:Trainer)->dict:
                 knobs={k: getattr(self, k) for k in KNOBS}, metrics={k: plain(v) for k, v in self.metrics.items()},
                 callbacks={type(c).__name__: c.state_dict() for c in self.cbs if hasattr(c, 'state_dict')},
                 normalizers={k: v.state_dict() for k, v in self.market.normalizers.items()},
-                config=json.dumps(config_dict(self.cfg)), version=1)
+                config=json.dumps(config_dict(self.cfg)), cpu_threads=int(self.cpu_threads), version=1)
 
 @patch
 def load_state_dict(self:Trainer, sd:dict # from `state_dict` (loaded on the CPU)
@@ -404,9 +407,25 @@ def load_state_dict(self:Trainer, sd:dict # from `state_dict` (loaded on the CPU
         st = sd['callbacks'].get(type(c).__name__)
         if st is not None and hasattr(c, 'load_state_dict'): c.load_state_dict(st)
     for k, v in sd.get('knobs', {}).items(): self.set_knob(k, v)   # the live settings as they were (older files: none)
+    self.resume_threads(sd.get('cpu_threads'))
     self._good = dict(update=self.update, state=self._snapshot())
     set_rng_state(sd['rng'])
     return self
+
+@patch
+def resume_threads(self:Trainer, n:int=None # the torch thread count the run was trained with (older files: None)
+                  ):
+    "Continue on the run's own thread count, unless `trainer.cpu_threads` asks for another (then say what it costs)."
+    if not n or n == self.cpu_threads: return
+    if self.cfg.trainer.cpu_threads:
+        warnings.warn(f"trainer.cpu_threads={self.cpu_threads}: the run was trained with {n} torch threads, so from "
+                      f"here it differs in its last bits from the same run without the interruption")
+        return
+    warnings.warn(f"resuming with the run's {n} torch threads (this process would have used {self.cpu_threads}): the "
+                  f"thread count changes the order of floating-point sums, and an exact resume needs the same one; "
+                  f"set trainer.cpu_threads to choose")
+    self.cpu_threads = n
+    torch.set_num_threads(n)
 
 # %% ../nbs/12_trainer.ipynb #f2504812
 def load_weights(trainer:Trainer, path)->dict:
