@@ -168,7 +168,8 @@ def train_run(cfg:Config, run_dir, max_updates:int=None,
                         resumed_from=str(resumed_from) if resumed_from else None)
         if rank != 0: return dict(rank=rank, updates=tr.update, trainer=tr)   # rank 0 alone evaluates
         res = final_evaluation(tr, ck.manager, final_split, progress)
-        res |= dict(train_seconds=t_train, data_seconds=t_data, data_share=t_data/(t_data + t_train))
+        res |= dict(train_seconds=t_train, data_seconds=t_data, data_share=t_data/(t_data + t_train),
+                    cpu_threads=tr.cpu_threads)   # with the seconds: the thread count they were measured with
         plain = {k: v for k, v in res.items() if k not in ('table', 'instrument_table')}
         atomic_write(run_dir/'eval.json', json.dumps(strict_json(plain), indent=1, allow_nan=False))
         return res | dict(trainer=tr)
