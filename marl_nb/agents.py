@@ -11,8 +11,8 @@ from .config import EnvConfig, ModelConfig, FeatureConfig
 from .env import AGENTS, STRATEGIC_AGENTS, TACTICAL_AGENTS, action_sizes, AGAINST_BIAS, aggregate, risk_budget
 
 # %% auto #0
-__all__ = ['ENCODERS', 'orthogonal_', 'GroupLinear', 'WindowEncoder', 'TrailingMeans', 'PooledEncoder', 'AgentGroup',
-           'one_hot_actions', 'MultiAgentPolicy', 'tactical_vote', 'consensus_aggregate', 'groups_agree',
+__all__ = ['ENCODERS', 'orthogonal_', 'GroupLinear', 'WindowEncoder', 'TrailingMeans', 'PooledEncoder', 'bar_rows', 'SpanMeans',
+           'AgentGroup', 'one_hot_actions', 'MultiAgentPolicy', 'tactical_vote', 'consensus_aggregate', 'groups_agree',
            'consensus_rate', 'alternatives', 'counterfactual_targets']
 
 # %% ../nbs/06_agents.ipynb #7d7a7f83
@@ -85,6 +85,52 @@ class PooledEncoder(nn.Module):
 
 ENCODERS = dict(flat=WindowEncoder, pooled=PooledEncoder)
 
+# %% ../nbs/06_agents.ipynb #38655095
+def bar_rows(rows:torch.Tensor, # LongTensor [B]: each window's last row, in [window - 1, n)
+             window:int, # bars in a window
+             n:int, # rows in the feature table
+            )->tuple:
+    "`(bars [U], end [B])`: the rows the windows cover, once each and in order; each window's last place (from 1)."
+    d = torch.zeros(n + 1, dtype=torch.int32, device=rows.device)
+    one = torch.ones_like(rows, dtype=torch.int32)
+    d.index_add_(0, rows - (window - 1), one); d.index_add_(0, rows + 1, -one)   # +1 where a window starts, -1 after it
+    covered = d.cumsum(0)[:n] > 0
+    return covered.nonzero().squeeze(1), covered.cumsum(0).index_select(0, rows)
+
+class SpanMeans(torch.autograd.Function):
+    """`TrailingMeans` of windows that share bars, from each bar's embedding once: `h` [U, H] holds the bars in order,
+    `end` [B] the 1-based position of each window's last bar in `h` (see `bar_rows`); [B, len(spans)*H] float32. The
+    sums are differences of float64 prefix sums; the backward adds each mean's gradient at its two ends, then sums."""
+    @staticmethod
+    def forward(ctx, h, end, spans):
+        U, H = h.shape
+        P = torch.zeros(H, U + 1, dtype=torch.float64, device=h.device)   # P[:, j]: the sum of the first j bars
+        torch.cumsum(h.t().double(), 1, out=P[:, 1:])
+        ctx.save_for_backward(end); ctx.spans, ctx.U, ctx.dtype = spans, U, h.dtype
+        return torch.cat([((P.index_select(1, end) - P.index_select(1, end - s))/s).t() for s in spans], -1).float()
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, g):
+        end, = ctx.saved_tensors
+        H = g.shape[1] // len(ctx.spans)
+        G = torch.zeros(H, ctx.U + 1, dtype=torch.float64, device=g.device)   # the gradient of P
+        for x, s in zip(g.double().split(H, -1), ctx.spans):
+            x = (x/s).t()
+            G.index_add_(1, end, x); G.index_add_(1, end - s, -x)
+        C = G.cumsum(1)                        # bar i is in P's columns i+1 and after: its gradient is their sum
+        return (C[:, -1:] - C[:, :-1]).t().to(ctx.dtype), None, None
+
+@patch
+def from_rows(self:PooledEncoder, features:torch.Tensor, # [n, F] normalised feature table
+              rows:torch.Tensor, # LongTensor [B]: each window's last row, in [window - 1, n)
+             )->torch.Tensor:
+    "`self(windows)` of the windows of `features` that end at `rows`, with each bar encoded once: [B, hidden]."
+    if features.ndim != 2 or features.shape[1] != self.n_features:
+        raise ValueError(f"features: expected a table [n, {self.n_features}], got shape {tuple(features.shape)}")
+    bars, end = bar_rows(rows, self.window, len(features))
+    return self.mix(SpanMeans.apply(self.bar(features.index_select(0, bars)), end, self.spans))
+
 # %% ../nbs/06_agents.ipynb #6f9e0574
 class AgentGroup(nn.Module):
     "All agents of one group: a shared window encoder, then heads batched over agents."
@@ -100,8 +146,10 @@ class AgentGroup(nn.Module):
         valid = torch.arange(self.n_actions)[None] < torch.tensor(self.sizes)[:, None]
         self.register_buffer('valid', valid, persistent=False)  # [A, n_actions]
 
-    def forward(self, window, ctx): # [N, W, F], [N, ctx_dim] -> logits [N, A, n_actions], embedding [N, hidden]
-        h = self.encoder(window)
+    def forward(self, window, ctx, # [N, W, F], [N, ctx_dim] -> logits [N, A, n_actions], embedding [N, hidden]
+                rows=None): # `(features [n, F], last rows [N])` of the windows: a pooled encoder encodes each bar once
+        enc = self.encoder
+        h = enc(window) if rows is None or not hasattr(enc, 'from_rows') else enc.from_rows(*rows)
         N, A = h.shape[0], len(self.sizes)
         x = torch.cat([h, ctx], -1)[:, None].expand(N, A, -1)
         if self.agent_id is not None: x = torch.cat([x, self.agent_id[None].expand(N, -1, -1)], -1)
@@ -134,7 +182,7 @@ class MultiAgentPolicy(nn.Module):
 
     def _tactical(self, obs, strategic_actions, h_s):
         ctx = torch.cat([obs['portfolio'], one_hot_actions(strategic_actions, self.s_sizes), h_s], -1)
-        return self.tactical(obs['tactical'], ctx)[0]
+        return self.tactical(obs['tactical'], ctx, obs.get('tactical_rows'))[0]
 
     def _dist(self, s_logits, t_logits):
         "One Categorical over all 8 agents (logits padded to a common width) and the flat valid probabilities."
@@ -163,7 +211,8 @@ def act(self:MultiAgentPolicy, obs:dict, # observation dict from `MarketEnv`
 @patch
 def evaluate(self:MultiAgentPolicy, obs:dict, actions:torch.Tensor)->dict:
     "Log-probabilities [N, 8], entropies [N, 8] and probabilities [N, 25] of stored `actions`."
-    s_logits, h_s = self.strategic(obs['strategic'], obs['portfolio'])
+    # obs may carry 'strategic_rows' and 'tactical_rows', `(features, last rows)`: see `PooledEncoder.from_rows`
+    s_logits, h_s = self.strategic(obs['strategic'], obs['portfolio'], obs.get('strategic_rows'))
     t_logits = self._tactical(obs, actions[:, :4], h_s)
     dist, probs = self._dist(s_logits, t_logits)
     return dict(logp=dist.log_prob(actions), entropy=dist.entropy(), probs=probs)

@@ -39,7 +39,10 @@ class SinglePolicy(nn.Module):
                    encoder=encoder)
 
     def forward(self, obs:dict)->tuple: # -> logits [N, 3] (short, flat, long), value [N]
-        x = torch.cat([self.tactical(obs['tactical']), self.strategic(obs['strategic']), obs['portfolio']], -1)
+        # with 'tactical_rows' and 'strategic_rows' in obs, a pooled encoder encodes each bar once (as the agents')
+        rows = lambda e, k: f'{k}_rows' in obs and hasattr(e, 'from_rows')
+        enc = lambda e, k: e.from_rows(*obs[f'{k}_rows']) if rows(e, k) else e(obs[k])
+        x = torch.cat([enc(self.tactical, 'tactical'), enc(self.strategic, 'strategic'), obs['portfolio']], -1)
         return self.pi(x), self.v(x)[:, 0]
 
 def single_policy(net:SinglePolicy):
@@ -54,12 +57,13 @@ OBS_KEYS = ('tactical', 'strategic', 'portfolio')
 @torch.no_grad()
 def rollout(net:SinglePolicy, env:MarketEnv, obs:dict, T:int)->tuple:
     "T steps of every env under `net` (sampled): (batch of [T, N, ...] tensors with the last value, next obs)."
-    buf = {k: [] for k in (*OBS_KEYS, 'action', 'logp', 'value', 'reward', 'done')}
+    buf = {k: [] for k in (*OBS_KEYS, 't', 'action', 'logp', 'value', 'reward', 'done')}
     for _ in range(T):
         logits, v = net(obs)
         dist = Categorical(logits=logits)
         a = dist.sample()
         for k in OBS_KEYS: buf[k].append(obs[k].clone())
+        buf['t'].append(env.t.clone())                     # the windows' last rows
         buf['action'].append(a); buf['logp'].append(dist.log_prob(a)); buf['value'].append(v)
         obs, rew, done, _ = env.step(position_actions(env, a))
         buf['reward'].append(rew[:, 4]); buf['done'].append(done)
@@ -68,19 +72,27 @@ def rollout(net:SinglePolicy, env:MarketEnv, obs:dict, T:int)->tuple:
     return b, obs
 
 # %% ../nbs/11c_single_ppo.ipynb #c310af22
-def update(net:SinglePolicy, opt, vn:ValueNormalizer, b:dict, tc)->dict:
+def update(net:SinglePolicy, opt, vn:ValueNormalizer, b:dict, tc,
+           env:MarketEnv=None, # the rollout's env: on the CPU, its feature tables let the encoders encode each bar once
+          )->dict:
     "PPO epochs over the rollout `b` (settings `tc`, a `TrainerConfig`); the last minibatch's statistics."
     T, N = b['reward'].shape
     values = vn.denormalize(torch.cat([b['value'], b['last_value'][None]])[..., None])    # [T+1, N, 1]
     adv, ret = gae(b['reward'][..., None], values, b['done'], tc.gamma, tc.gae_lambda)
     vn.update(ret)
-    flat = {k: b[k].flatten(0, 1) for k in (*OBS_KEYS, 'action', 'logp', 'value')}
+    flat = {k: b[k].flatten(0, 1) for k in (*OBS_KEYS, 't', 'action', 'logp', 'value')}
+    rows = env is not None and flat['t'].device.type == 'cpu'
+    def obs(idx):
+        o = {k: flat[k][idx] for k in OBS_KEYS}
+        if rows: o |= {'tactical_rows': (env.tactical.features, flat['t'][idx]),
+                       'strategic_rows': (env.strategic.features, env.strat_idx[flat['t'][idx]])}
+        return o
     adv, ret = adv.reshape(-1, 1), vn.normalize(ret).reshape(-1, 1)
     B = T*N
     ones = torch.ones(B, 1, dtype=torch.bool, device=adv.device)
     for _ in range(tc.epochs):
         for idx in torch.randperm(B, device=adv.device).split(max(1, B//tc.minibatches)):
-            logits, v = net({k: flat[k][idx] for k in OBS_KEYS})
+            logits, v = net(obs(idx))
             dist = Categorical(logits=logits)
             pl = policy_loss(dist.log_prob(flat['action'][idx])[:, None], flat['logp'][idx, None],
                              normalize_advantages(adv[idx], ones[idx]), ones[idx], tc.clip)
@@ -113,7 +125,7 @@ def train_single_ppo(market, # a `Market`
             lr = {'constant': 1.0, 'linear': 1 - frac, 'cosine': 0.5*(1 + math.cos(math.pi*frac))}[tc.lr_schedule]
             for g in opt.param_groups: g['lr'] = tc.lr_tactical*lr
             b, obs = rollout(net, env, obs, tc.rollout_steps)
-            stats = update(net, opt, vn, b, tc)
+            stats = update(net, opt, vn, b, tc, env)
             if u % tc.validation_frequency and u != updates: continue
             net.eval()
             bt = run_backtests(market, {'single_ppo': single_policy(net)}, 'validation', device, seed)['single_ppo']

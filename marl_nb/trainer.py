@@ -206,10 +206,14 @@ def alt_rewards(self:Trainer, d:dict, # `MarlSystem.decide`'s output
 # %% ../nbs/12_trainer.ipynb #87bdf259
 @patch
 def _obs(self:Trainer, b:dict, idx:torch.Tensor)->dict:
-    "Observations of flat buffer rows `idx`, windows cut again from the assemblers."
-    t = b['t'][idx]
-    return {'tactical': self.env.tactical.windows(t), 'strategic': self.env.strategic.windows(self.env.strat_idx[t]),
-            'portfolio': b['portfolio'][idx], 'strategic_active': b['active'][idx]}
+    "Observations of flat buffer rows `idx`, windows cut again from the assemblers (and, on the CPU, their rows)."
+    env, t = self.env, b['t'][idx]
+    s = env.strat_idx[t]
+    obs = {'tactical': env.tactical.windows(t), 'strategic': env.strategic.windows(s),
+           'portfolio': b['portfolio'][idx], 'strategic_active': b['active'][idx]}
+    if self.device.type == 'cpu':   # pooled encoders encode each bar once (`PooledEncoder.from_rows`)
+        obs |= {'tactical_rows': (env.tactical.features, t), 'strategic_rows': (env.strategic.features, s)}
+    return obs
 
 @patch
 def _snapshot(self:Trainer)->dict:
