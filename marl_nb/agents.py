@@ -98,28 +98,31 @@ def bar_rows(rows:torch.Tensor, # LongTensor [B]: each window's last row, in [wi
     return covered.nonzero().squeeze(1), covered.cumsum(0).index_select(0, rows)
 
 class SpanMeans(torch.autograd.Function):
-    """`TrailingMeans` of windows that share bars, from each bar's embedding once: `h` [U, H] holds the bars in order,
-    `end` [B] the 1-based position of each window's last bar in `h` (see `bar_rows`); [B, len(spans)*H] float32. The
-    sums are differences of float64 prefix sums; the backward adds each mean's gradient at its two ends, then sums."""
+    """`TrailingMeans` of windows that share bars, from each bar's embedding once: `h` [H, U] holds the bars as columns,
+    in order, `end` [B] the 1-based place of each window's last bar among them (see `bar_rows`); [B, len(spans)*H]
+    float32. The sums are differences of float64 prefix sums; the backward adds each mean's gradient at its two ends,
+    then sums. Columns, not rows, because the prefix sums and their gathers run along memory that way."""
     @staticmethod
     def forward(ctx, h, end, spans):
-        U, H = h.shape
-        P = torch.zeros(H, U + 1, dtype=torch.float64, device=h.device)   # P[:, j]: the sum of the first j bars
-        torch.cumsum(h.t().double(), 1, out=P[:, 1:])
-        ctx.save_for_backward(end); ctx.spans, ctx.U, ctx.dtype = spans, U, h.dtype
-        return torch.cat([((P.index_select(1, end) - P.index_select(1, end - s))/s).t() for s in spans], -1).float()
+        C = torch.cumsum(h, 1, dtype=torch.float64)          # C[:, j]: the sum of the first j + 1 bars
+        last = end - 1
+        e, out = C.index_select(1, last), []
+        for s in spans:
+            i = last - s                                       # -1: the window starts at the first bar
+            out.append((e - C.index_select(1, i.clamp(min=0)).masked_fill_(i[None] < 0, 0.0)).div_(s))
+        ctx.save_for_backward(end); ctx.spans, ctx.U, ctx.dtype = spans, h.shape[1], h.dtype
+        return torch.cat(out).t().float()
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, g):
         end, = ctx.saved_tensors
-        H = g.shape[1] // len(ctx.spans)
-        G = torch.zeros(H, ctx.U + 1, dtype=torch.float64, device=g.device)   # the gradient of P
-        for x, s in zip(g.double().split(H, -1), ctx.spans):
-            x = (x/s).t()
-            G.index_add_(1, end, x); G.index_add_(1, end - s, -x)
-        C = G.cumsum(1)                        # bar i is in P's columns i+1 and after: its gradient is their sum
-        return (C[:, -1:] - C[:, :-1]).t().to(ctx.dtype), None, None
+        parts = [x/s for x, s in zip(g.t().double().split(g.shape[1] // len(ctx.spans)), ctx.spans)]   # [H, B] each
+        G = torch.zeros(len(parts[0]), ctx.U + 1, dtype=torch.float64, device=g.device)   # at the sums' ends
+        G.index_add_(1, end, sum(parts))
+        for x, s in zip(parts, ctx.spans): G.index_add_(1, end - s, x.neg_())
+        C = G.cumsum(1)                        # bar i counts in the sums that end after it: their gradient's total
+        return (C[:, -1:] - C[:, :-1]).to(ctx.dtype), None, None
 
 @patch
 def from_rows(self:PooledEncoder, features:torch.Tensor, # [n, F] normalised feature table
@@ -129,7 +132,9 @@ def from_rows(self:PooledEncoder, features:torch.Tensor, # [n, F] normalised fea
     if features.ndim != 2 or features.shape[1] != self.n_features:
         raise ValueError(f"features: expected a table [n, {self.n_features}], got shape {tuple(features.shape)}")
     bars, end = bar_rows(rows, self.window, len(features))
-    return self.mix(SpanMeans.apply(self.bar(features.index_select(0, bars)), end, self.spans))
+    lin, act = self.bar
+    h = act(torch.addmm(lin.bias[:, None], lin.weight, features.index_select(0, bars).t()))   # [hidden, U]
+    return self.mix(SpanMeans.apply(h, end, self.spans))
 
 # %% ../nbs/06_agents.ipynb #6f9e0574
 class AgentGroup(nn.Module):
