@@ -16,6 +16,14 @@ GAE and the PPO epochs), after one warm-up iteration.
 Peer B: Stable-Baselines3 PPO (default hyperparameters, MlpPolicy) on gym-anytrading `forex-v0` with the shipped EURUSD
 1h sample (window_size=10), env-steps/s over `model.learn(--sb3-steps)` after a short warm-up learn.
 
+`--update-ab` also times one rollout's PPO update (`Trainer.learn`, and the single-agent baseline's `update`) with each
+bar encoded once, as training does on the CPU (`PooledEncoder.from_rows`), and with every window's every bar encoded,
+alternated in one process, best of 3 each (the ratio is the figure; the weights move between the calls). Part of
+what the windows' path costs is memory: in a fresh process glibc serves each temporary of several MB from fresh pages
+(mmap) and pays their page faults every time. After other heavy work in the same process (the TorchRL peer, say), or
+with `GLIBC_TUNABLES=glibc.malloc.mmap_threshold=67108864`, the heap keeps such blocks and the windows' path is much
+faster on 2 threads; so `--update-ab` runs before the peers. Compare runs under the same allocator settings.
+
 All on CPU. The machine may be shared: `loadavg` is recorded before and after; compare runs on a quiet machine. A peer
 that cannot be imported or run is recorded with its error and skipped; the script does not crash for it.
 
@@ -84,6 +92,45 @@ def time_ours(updates:int=10, warmup:int=2, config:str='quickstart', overrides=(
                 prepare_store_seconds=prepare_s, data_read_seconds=data_s, validation_seconds_excluded=sum(val_s),
                 data_share=data_s / (data_s + warm_s + train_s),
                 per_update_agent_steps_per_s=[h['agent_steps_per_s'] for h in per])
+
+# ------------------------------------------------------------------------------------------- the update, A/B
+def time_update_ab(repeats:int=3, config:str='quickstart')->dict:
+    "One rollout's PPO update with each bar encoded once (`PooledEncoder.from_rows`) and with the windows, alternated."
+    import marl_nb.single_ppo as sp
+    from marl_nb.config import load_config
+    from marl_nb.mappo import ValueNormalizer
+    from marl_nb.store import prepare_store
+    from marl_nb.system import Market
+    from marl_nb.trainer import Trainer
+    cfg = load_config(config, ['trainer.validation_frequency=100000'])
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d)/'data.h5'
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            prepare_store('synthetic', path, cfg)
+        market = Market.from_store(path, cfg)
+    tr = Trainer(cfg, market)
+    tr.fit(2)
+    b, obs = tr.collect(), tr._obs
+    def windows_only(fb, idx):   # the update's observations without the rows: every window's every bar encoded
+        o = obs(fb, idx); o.pop('tactical_rows', None); o.pop('strategic_rows', None); return o
+    env = market.env('train', seed=cfg.seed)
+    net = sp.SinglePolicy.for_env(env, cfg.model.hidden, cfg.model.encoder)
+    opt, vn = torch.optim.Adam(net.parameters(), lr=cfg.trainer.lr_tactical, eps=1e-5), ValueNormalizer(1)
+    sb, _ = sp.rollout(net, env, env.reset(), cfg.trainer.rollout_steps)
+    def learn(rows):
+        tr._obs = obs if rows else windows_only   # an instance attribute: `minibatch_loss` calls it
+        tr.learn(b)
+    work = {'trainer_learn_rows': lambda: learn(True), 'trainer_learn_windows': lambda: learn(False),
+            'single_update_rows': lambda: sp.update(net, opt, vn, sb, cfg.trainer, env),
+            'single_update_windows': lambda: sp.update(net, opt, vn, sb, cfg.trainer)}
+    best = {k: float('inf') for k in work}
+    for _ in range(repeats):
+        for k, f in work.items():
+            t0 = time.perf_counter(); f(); best[k] = min(best[k], time.perf_counter() - t0)
+    return dict(config=config, repeats=repeats, seconds_best=best,
+                trainer_speedup=best['trainer_learn_windows']/best['trainer_learn_rows'],
+                single_speedup=best['single_update_windows']/best['single_update_rows'])
 
 # ---------------------------------------------------------------------------------------------------- peer A
 def time_torchrl(iterations:int=3, warmup:int=1, n_agents:int=3, frames_per_batch:int=6000, max_steps:int=100,
@@ -204,6 +251,13 @@ def table(res:dict)->str:
     if o.get('ok'):
         out.append(f"ours: data read {o['data_read_seconds']:.2f} s = {100*o['data_share']:.2f}% of wall time "
                    f"(warm-up {o['warmup_seconds']:.1f} s + timed {o['train_seconds']:.1f} s); rollout share {100*o['rollout_share']:.0f}%")
+    if res.get('update_ab'):
+        u, sec = res['update_ab'], res['update_ab']['seconds_best']
+        out.append(f"one rollout's update, each bar once / windows (best of {u['repeats']}): trainer "
+                   f"{sec['trainer_learn_rows']:.3f} / {sec['trainer_learn_windows']:.3f} s "
+                   f"({u['trainer_speedup']:.2f}x), "
+                   f"single agent {sec['single_update_rows']:.3f} / {sec['single_update_windows']:.3f} s "
+                   f"({u['single_speedup']:.2f}x)")
     out.append(f"loadavg before {res['loadavg_before']}, after {res['loadavg_after']}; torch threads {res['torch_threads']}")
     return '\n'.join(out)
 
@@ -215,6 +269,8 @@ def main(argv=None):
     p.add_argument('--torchrl-iters', type=int, default=2, help='timed TorchRL collector iterations (after one warm-up)')
     p.add_argument('--sb3-steps', type=int, default=20480, help='timed SB3 timesteps')
     p.add_argument('--skip', nargs='*', default=[], choices=['ours', 'torchrl', 'sb3'], help='parts to leave out')
+    p.add_argument('--update-ab', action='store_true',
+                   help="also time one rollout's update with each bar encoded once and with the windows")
     p.add_argument('--threads', type=int, default=None, help='torch.set_num_threads (default: torch default)')
     a = p.parse_args(argv)
     if a.threads: torch.set_num_threads(a.threads)
@@ -225,6 +281,7 @@ def main(argv=None):
                loadavg_before=[round(x, 2) for x in os.getloadavg()], started=time.strftime('%Y-%m-%dT%H:%M:%S'))
     skipped = lambda n: dict(ok=False, error='skipped (--skip)')
     res['ours'] = dict(ok=True, **time_ours(a.updates, a.warmup)) if 'ours' not in a.skip else skipped('ours')
+    if a.update_ab: res['update_ab'] = time_update_ab()   # before the peers: see the docstring
     res['torchrl_mappo'] = run_peer('torchrl', time_torchrl, iterations=a.torchrl_iters) if 'torchrl' not in a.skip else skipped('torchrl')
     res['sb3_ppo'] = run_peer('sb3', time_sb3, timesteps=a.sb3_steps) if 'sb3' not in a.skip else skipped('sb3')
     ratio = lambda r: (res['ours']['agent_steps_per_s'] / r['agent_steps_per_s']) if res['ours'].get('ok') and r.get('ok') else None
