@@ -12,8 +12,8 @@ from .env import AGENTS, STRATEGIC_AGENTS, TACTICAL_AGENTS, action_sizes, AGAINS
 
 # %% auto #0
 __all__ = ['ENCODERS', 'orthogonal_', 'GroupLinear', 'WindowEncoder', 'TrailingMeans', 'PooledEncoder', 'bar_rows', 'SpanMeans',
-           'AgentGroup', 'one_hot_actions', 'MultiAgentPolicy', 'tactical_vote', 'consensus_aggregate', 'groups_agree',
-           'consensus_rate', 'alternatives', 'counterfactual_targets']
+           'encode', 'window_rows', 'AgentGroup', 'one_hot_actions', 'MultiAgentPolicy', 'tactical_vote',
+           'consensus_aggregate', 'groups_agree', 'consensus_rate', 'alternatives', 'counterfactual_targets']
 
 # %% ../nbs/06_agents.ipynb #7d7a7f83
 def orthogonal_(layer:nn.Module, gain:float=math.sqrt(2))->nn.Module:
@@ -136,6 +136,20 @@ def from_rows(self:PooledEncoder, features:torch.Tensor, # [n, F] normalised fea
     h = act(torch.addmm(lin.bias[:, None], lin.weight, features.index_select(0, bars).t()))   # [hidden, U]
     return self.mix(SpanMeans.apply(h, end, self.spans))
 
+def encode(encoder:nn.Module, window:torch.Tensor, # [N, W, F]
+           rows=None, # `(features [n, F], last rows [N])` of the same windows, or None
+          )->torch.Tensor:
+    "`encoder(window)`; with `rows` and an encoder that has `from_rows` (the pooled one), each bar encoded once."
+    return encoder.from_rows(*rows) if rows is not None and hasattr(encoder, 'from_rows') else encoder(window)
+
+def window_rows(env, # a `MarketEnv`: its feature tables
+                t:torch.Tensor, # LongTensor [N]: tactical rows where the windows end
+               )->dict:
+    """`{'tactical_rows', 'strategic_rows'}` of the windows ending at `t`, as `encode` takes them: on the CPU only.
+    On an accelerator, `{}`: the windows are cheap there, and the backward's `index_add_` is not deterministic."""
+    if t.device.type != 'cpu': return {}
+    return {'tactical_rows': (env.tactical.features, t), 'strategic_rows': (env.strategic.features, env.strat_idx[t])}
+
 # %% ../nbs/06_agents.ipynb #6f9e0574
 class AgentGroup(nn.Module):
     "All agents of one group: a shared window encoder, then heads batched over agents."
@@ -153,8 +167,7 @@ class AgentGroup(nn.Module):
 
     def forward(self, window, ctx, # [N, W, F], [N, ctx_dim] -> logits [N, A, n_actions], embedding [N, hidden]
                 rows=None): # `(features [n, F], last rows [N])` of the windows: a pooled encoder encodes each bar once
-        enc = self.encoder
-        h = enc(window) if rows is None or not hasattr(enc, 'from_rows') else enc.from_rows(*rows)
+        h = encode(self.encoder, window, rows)
         N, A = h.shape[0], len(self.sizes)
         x = torch.cat([h, ctx], -1)[:, None].expand(N, A, -1)
         if self.agent_id is not None: x = torch.cat([x, self.agent_id[None].expand(N, -1, -1)], -1)
@@ -216,7 +229,7 @@ def act(self:MultiAgentPolicy, obs:dict, # observation dict from `MarketEnv`
 @patch
 def evaluate(self:MultiAgentPolicy, obs:dict, actions:torch.Tensor)->dict:
     "Log-probabilities [N, 8], entropies [N, 8] and probabilities [N, 25] of stored `actions`."
-    # obs may carry 'strategic_rows' and 'tactical_rows', `(features, last rows)`: see `PooledEncoder.from_rows`
+    # obs may carry 'strategic_rows' and 'tactical_rows' (`window_rows`): see `encode`
     s_logits, h_s = self.strategic(obs['strategic'], obs['portfolio'], obs.get('strategic_rows'))
     t_logits = self._tactical(obs, actions[:, :4], h_s)
     dist, probs = self._dist(s_logits, t_logits)

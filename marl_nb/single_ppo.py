@@ -11,7 +11,7 @@ from torch.distributions import Categorical
 from tqdm.auto import tqdm
 from .config import Config, atomic_write, flat_config
 from .env import MarketEnv
-from .agents import ENCODERS, orthogonal_
+from .agents import ENCODERS, orthogonal_, encode, window_rows
 from .mappo import gae, ValueNormalizer, normalize_advantages, policy_loss, value_loss
 from .evaluate import position_actions, run_backtests, backtest_metrics
 
@@ -39,9 +39,8 @@ class SinglePolicy(nn.Module):
                    encoder=encoder)
 
     def forward(self, obs:dict)->tuple: # -> logits [N, 3] (short, flat, long), value [N]
-        # with 'tactical_rows' and 'strategic_rows' in obs, a pooled encoder encodes each bar once (as the agents')
-        rows = lambda e, k: f'{k}_rows' in obs and hasattr(e, 'from_rows')
-        enc = lambda e, k: e.from_rows(*obs[f'{k}_rows']) if rows(e, k) else e(obs[k])
+        # with 'tactical_rows' and 'strategic_rows' in obs (`window_rows`), a pooled encoder encodes each bar once
+        enc = lambda e, k: encode(e, obs[k], obs.get(f'{k}_rows'))
         x = torch.cat([enc(self.tactical, 'tactical'), enc(self.strategic, 'strategic'), obs['portfolio']], -1)
         return self.pi(x), self.v(x)[:, 0]
 
@@ -81,12 +80,8 @@ def update(net:SinglePolicy, opt, vn:ValueNormalizer, b:dict, tc,
     adv, ret = gae(b['reward'][..., None], values, b['done'], tc.gamma, tc.gae_lambda)
     vn.update(ret)
     flat = {k: b[k].flatten(0, 1) for k in (*OBS_KEYS, 't', 'action', 'logp', 'value')}
-    rows = env is not None and flat['t'].device.type == 'cpu'
-    def obs(idx):
-        o = {k: flat[k][idx] for k in OBS_KEYS}
-        if rows: o |= {'tactical_rows': (env.tactical.features, flat['t'][idx]),
-                       'strategic_rows': (env.strategic.features, env.strat_idx[flat['t'][idx]])}
-        return o
+    rows = lambda idx: {} if env is None else window_rows(env, flat['t'][idx])
+    obs = lambda idx: {k: flat[k][idx] for k in OBS_KEYS} | rows(idx)
     adv, ret = adv.reshape(-1, 1), vn.normalize(ret).reshape(-1, 1)
     B = T*N
     ones = torch.ones(B, 1, dtype=torch.bool, device=adv.device)

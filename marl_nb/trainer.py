@@ -10,7 +10,7 @@ import numpy as np, pandas as pd, torch
 from fastcore.basics import patch
 from .config import Config, ConfigError, config_dict
 from .store import store_for
-from .agents import groups_agree, alternatives, counterfactual_targets
+from .agents import groups_agree, alternatives, counterfactual_targets, window_rows
 from .critic import GATE_FEATURES, gate_input, trade_outcome, uncertainty_aware_value, uncertainty_loss
 from .mappo import (gae, counterfactual_advantages, ValueNormalizer, masked_mean, normalize_advantages, policy_loss,
                            value_loss)
@@ -208,12 +208,8 @@ def alt_rewards(self:Trainer, d:dict, # `MarlSystem.decide`'s output
 def _obs(self:Trainer, b:dict, idx:torch.Tensor)->dict:
     "Observations of flat buffer rows `idx`, windows cut again from the assemblers (and, on the CPU, their rows)."
     env, t = self.env, b['t'][idx]
-    s = env.strat_idx[t]
-    obs = {'tactical': env.tactical.windows(t), 'strategic': env.strategic.windows(s),
-           'portfolio': b['portfolio'][idx], 'strategic_active': b['active'][idx]}
-    if self.device.type == 'cpu':   # pooled encoders encode each bar once (`PooledEncoder.from_rows`)
-        obs |= {'tactical_rows': (env.tactical.features, t), 'strategic_rows': (env.strategic.features, s)}
-    return obs
+    return {'tactical': env.tactical.windows(t), 'strategic': env.strategic.windows(env.strat_idx[t]),
+            'portfolio': b['portfolio'][idx], 'strategic_active': b['active'][idx]} | window_rows(env, t)
 
 @patch
 def _snapshot(self:Trainer)->dict:
