@@ -51,13 +51,10 @@ def peer_error(e:BaseException)->str:
     return f"{type(e).__name__}: {e}{where}"
 
 # ---------------------------------------------------------------------------------------------------------- ours
-def time_ours(updates:int=10, warmup:int=2, config:str='quickstart', overrides=())->dict:
-    "Whole-loop throughput of `Trainer` at `config`; the data read is timed separately."
-    from marl_nb.config import load_config
+def synthetic_market(cfg)->tuple:
+    "`(market, prepare_s, data_s)`: `cfg`'s synthetic store prepared in a temp folder, then read (`Market.from_store`)."
     from marl_nb.store import prepare_store
     from marl_nb.system import Market
-    from marl_nb.trainer import Trainer
-    cfg = load_config(config, ['trainer.validation_frequency=100000', *overrides])
     with tempfile.TemporaryDirectory() as d:
         path = Path(d)/'data.h5'
         t0 = time.perf_counter()
@@ -67,7 +64,14 @@ def time_ours(updates:int=10, warmup:int=2, config:str='quickstart', overrides=(
         prepare_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         market = Market.from_store(path, cfg)
-        data_s = time.perf_counter() - t0
+        return market, prepare_s, time.perf_counter() - t0
+
+def time_ours(updates:int=10, warmup:int=2, config:str='quickstart', overrides=())->dict:
+    "Whole-loop throughput of `Trainer` at `config`; the data read is timed separately."
+    from marl_nb.config import load_config
+    from marl_nb.trainer import Trainer
+    cfg = load_config(config, ['trainer.validation_frequency=100000', *overrides])
+    market, prepare_s, data_s = synthetic_market(cfg)
     tr = Trainer(cfg, market)
     # `fit` always validates after its last update; that backtest is not training, so its time is taken out of the totals
     val_s, validate = [], tr.validate
@@ -99,16 +103,9 @@ def time_update_ab(repeats:int=3, config:str='quickstart')->dict:
     import marl_nb.single_ppo as sp
     from marl_nb.config import load_config
     from marl_nb.mappo import ValueNormalizer
-    from marl_nb.store import prepare_store
-    from marl_nb.system import Market
     from marl_nb.trainer import Trainer
     cfg = load_config(config, ['trainer.validation_frequency=100000'])
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d)/'data.h5'
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            prepare_store('synthetic', path, cfg)
-        market = Market.from_store(path, cfg)
+    market = synthetic_market(cfg)[0]
     tr = Trainer(cfg, market)
     tr.fit(2)
     b, obs = tr.collect(), tr._obs
