@@ -25,9 +25,9 @@ from .hpo import hpo_spec, open_storage, create_hpo_study, hpo_worker, spec_conf
 from .distributed import init_distributed, DataParallel
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'RULES', 'fail', 'cli_args', 'option_spelling', 'run_cli', 'verdict', 'final_evaluation', 'train_run',
-           'format_table', 'train_cli', 'marl_train', 'prepare_cli', 'marl_prepare', 'eval_cli', 'marl_eval',
-           'export_cli', 'marl_export', 'paper_cli', 'marl_paper', 'hpo_cli', 'marl_hpo']
+__all__ = ['USER_ERRORS', 'RULES', 'SPLIT_NOTES', 'fail', 'cli_args', 'option_spelling', 'run_cli', 'verdict', 'final_evaluation',
+           'train_run', 'format_table', 'train_cli', 'marl_train', 'prepare_cli', 'marl_prepare', 'eval_cli',
+           'marl_eval', 'export_cli', 'marl_export', 'paper_cli', 'marl_paper', 'hpo_cli', 'marl_hpo']
 
 # %% ../nbs/20_cli.ipynb #331bd23e
 USER_ERRORS = (DataError, ConfigError, FileNotFoundError, KeyError, IsADirectoryError, NotADirectoryError)
@@ -99,6 +99,11 @@ def verdict(table:pd.DataFrame)->str:
                 "the period's return.")
     return out
 
+SPLIT_NOTES = {   # what a final table on each split is, for `eval.json`
+    'test': 'the test split is read once, by this final report; model selection used the validation split only',
+    'validation': 'the checkpoint was chosen on this same split, so its figures are biased upwards; the test split was '
+                  'not read'}
+
 def final_evaluation(tr:Trainer, manager:CheckpointManager, split:str='test', progress:bool=True)->dict:
     "The end of a run: the best checkpoint (by validation Sharpe) against every baseline on `split`, read once."
     best, chosen = tr.run_dir/'checkpoints'/'best.pt', None
@@ -120,8 +125,7 @@ def final_evaluation(tr:Trainer, manager:CheckpointManager, split:str='test', pr
     return dict(split=split, selected='best.pt (validation Sharpe)' if chosen is not None else 'last update',
                 updates=tr.update, n_trials=tri['n_trials'], trials_counted=tri['counted'],
                 results=table.to_dict('index'), table=table, verdict=verdict(table), **per,
-                note='the test split is read once, by this final report; model selection used the validation split '
-                     'only')
+                note=SPLIT_NOTES.get(split, f'the {split} split is the one trained on: its figures are in-sample'))
 
 # %% ../nbs/20_cli.ipynb #7c4e06e4
 def train_run(cfg:Config, run_dir, max_updates:int=None,
