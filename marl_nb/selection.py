@@ -13,6 +13,7 @@ from .assemblers import Normalizer
 from .checkpoint import CheckpointManager
 from .system import Market
 from .evaluate import system_policy, buy_and_hold_policy, buy_and_hold, baselines, run_backtests, backtest_metrics
+from .evaluate import Benchmark
 from .metrics import summary, daily_returns, deflated_sharpe_ratio
 from .store import store_for
 from .instruments import one_instrument
@@ -22,9 +23,9 @@ from .report import read_checkpoint, load_system, select_checkpoint, validation_
 from .curriculum import ensemble_policy
 
 # %% auto #0
-__all__ = ['WF_COLS', 'ENSEMBLE_VARIANT_KEYS', 'fold_ranges', 'fold_market', 'with_overrides', 'train_member', 'walkforward_json',
-           'walkforward_figure', 'walk_forward', 'pairwise_disagreement', 'mean_disagreement', 'train_ensemble',
-           'load_ensemble', 'ensemble_report']
+__all__ = ['WF_COLS', 'ENSEMBLE_MODES', 'ENSEMBLE_VARIANT_KEYS', 'fold_ranges', 'fold_market', 'with_overrides', 'train_member',
+           'walkforward_json', 'walkforward_figure', 'walk_forward', 'pairwise_disagreement', 'mean_disagreement',
+           'split_backtest', 'split_ensemble', 'combine_members', 'train_ensemble', 'load_ensemble', 'ensemble_report']
 
 # %% ../nbs/15a_selection.ipynb #736b1037
 def fold_ranges(market:Market, # the full market (its splits come from the store)
@@ -235,6 +236,48 @@ def mean_disagreement(d:pd.DataFrame, # from `pairwise_disagreement`
     m = len(d)
     return float(d.to_numpy()[~np.eye(m, dtype=bool)].mean()) if m > 1 else 0.0
 
+# %% ../nbs/15a_selection.ipynb #9f173a32
+def split_backtest(bts:dict, # member name -> its `backtest` of one split (same market and days)
+                   split:str)->dict:
+    """The members' backtests as sub-accounts of one account, shaped as a `backtest`. Each day starts with an equal
+    share of the capital in every sub-account, which then grows with its member's returns; per bar, the account's
+    return, position, cost, trade and gate approval are the members' weighted by their sub-accounts' capital at the
+    bar's start (a member whose day ended early is flat). `actions` holds every member's rows, sorted by time."""
+    if not bts: raise ValueError("split_backtest: no members")
+    frames = [b['frame'] for b in bts.values()]
+    both = pd.concat(frames)
+    idx = both.index.unique().sort_values()
+    first = both.groupby(level=0)[['bar_ret', 'day']].first().reindex(idx)
+    col = lambda c, fill: (pd.concat({i: f[c].reindex(idx) for i, f in enumerate(frames)}, axis=1)
+                           .fillna(fill).astype(float))
+    r, day = col('ret', 0.0), first['day'].to_numpy()
+    start = (1 + r).groupby(day).cumprod().groupby(day).shift(fill_value=1.0)   # capital at each bar's start
+    w = start.div(start.sum(1), axis=0)
+    frame = pd.DataFrame({k: (w*col(k, 0.0)).sum(1) for k in ('ret', 'position', 'cost', 'approve', 'trade')})
+    frame['bar_ret'], frame['day'] = first['bar_ret'], first['day'].astype(int)
+    frame['equity'] = (1 + frame['ret']).cumprod()
+    acts = pd.concat([b['actions'] for b in bts.values()]).sort_index(kind='stable')
+    return dict(frame=frame, actions=acts, days=max(b['days'] for b in bts.values()), split=split, members=len(bts))
+
+# %% ../nbs/15a_selection.ipynb #b92e8636
+ENSEMBLE_MODES = ('vote', 'mean', 'split')
+
+def split_ensemble(members:list, # trained `MarlSystem`s (eval mode) or backtest policies, for the same market
+                   device='cpu', seed:int=0, # the members' backtests: torch device and seed of their gate draws
+                  )->Benchmark:
+    "The members as sub-accounts (`split_backtest`), each trading an equal share of the capital every day on its own."
+    if not members: raise ValueError("split_ensemble: no members")
+    members = list(members)
+    def backtest_split(market, split:str)->dict:
+        pols = {i: system_policy(x) if hasattr(x, 'decide') else x for i, x in enumerate(members)}
+        return split_backtest(run_backtests(market, pols, split, device, seed), split)
+    return Benchmark(backtest_split)
+
+def combine_members(systems:list, mode:str, device='cpu', seed:int=0):
+    "The ensemble of `systems` by `mode` (`ENSEMBLE_MODES`): a backtest policy, or a `Benchmark` for `'split'`."
+    if mode not in ENSEMBLE_MODES: raise ValueError(f"mode must be one of {ENSEMBLE_MODES}, got {mode!r}")
+    return split_ensemble(systems, device, seed) if mode == 'split' else ensemble_policy(list(systems), mode)
+
 # %% ../nbs/15a_selection.ipynb #f23589cf
 ENSEMBLE_VARIANT_KEYS = ('model.', 'trainer.')
 
@@ -242,7 +285,7 @@ def _member_name(variant:str, seed:int)->str: return f'{variant}-s{seed}'
 
 def _ensemble_variants(seeds, variants:dict, mode:str)->dict:
     "The variants ({'base': []} when None), after checking them, `seeds` and `mode`."
-    if mode not in ('vote', 'mean'): raise ValueError(f"mode must be 'vote' or 'mean', got {mode!r}")
+    if mode not in ENSEMBLE_MODES: raise ValueError(f"mode must be one of {ENSEMBLE_MODES}, got {mode!r}")
     variants = {'base': []} if variants is None else dict(variants)
     if not variants or not len(seeds): raise ValueError("train_ensemble: need at least one variant and one seed")
     allowed = ', '.join(k + '*' for k in ENSEMBLE_VARIANT_KEYS)
@@ -269,7 +312,7 @@ def train_ensemble(cfg:Config, # base config (data, features, env shared by ever
                    run_dir, # output folder: data.h5, members/NAME/, ensemble.json
                    seeds=(0, 1, 2), # one member per seed and variant
                    variants:dict=None, # variant name -> list of model.*/trainer.* overrides; {'base': []} when None
-                   mode:str='vote', # how the members combine: 'vote' or 'mean'
+                   mode:str='vote', # how the members combine: 'vote', 'mean' or 'split' (`ENSEMBLE_MODES`)
                    updates:int=None, # updates per member; `trainer.max_updates` when None
                    progress:bool=False, # progress bars
                   )->dict:
@@ -289,13 +332,13 @@ def train_ensemble(cfg:Config, # base config (data, features, env shared by ever
                                 checkpoint=str(m['checkpoint'].relative_to(run_dir)), n_trials=m['n_trials'],
                                 val_sharpe=float(m['val']['sharpe']), history=m['history']))
     dev = m['device']
-    ens = ensemble_policy(list(systems.values()), mode)
+    ens = combine_members(list(systems.values()), mode, dev, cfg.seed)
     val, dis, best, chosen = _compare_on_validation(market, systems, ens, cfg, dev)
     n_trials = sum(x['n_trials'] for x in members) + 1
     rule = 'best validation Sharpe among the single members and the ensemble (ties: the ensemble)'
     manifest = dict(version=1, mode=mode, config='config.yaml', data='data.h5', members=members, n_trials=n_trials,
                     diversity=dict(mean_pairwise_disagreement=mean_disagreement(dis), pairwise=dis.to_dict(),
-                                   ensemble_non_unanimous=ens.disagreement_rate()),
+                                   ensemble_non_unanimous=ens.disagreement_rate() if mode != 'split' else None),
                     validation=val, selection=dict(chosen=chosen, best_member=best, split='validation', rule=rule))
     atomic_write(run_dir/'ensemble.json', json.dumps(_clean(manifest), indent=1))
     return manifest | dict(systems=systems, policy=ens, market=market, disagreement=dis)
@@ -303,7 +346,7 @@ def train_ensemble(cfg:Config, # base config (data, features, env shared by ever
 # %% ../nbs/15a_selection.ipynb #7870b533
 def load_ensemble(run_dir, # a folder written by `train_ensemble`
                   device='cpu', # torch device of the members
-                  mode:str=None, # 'vote' or 'mean'; the manifest's when None
+                  mode:str=None, # 'vote', 'mean' or 'split'; the manifest's when None
                  )->dict:
     "The manifest, config, market, member systems and ensemble policy of an ensemble folder."
     run_dir = Path(run_dir)
@@ -324,7 +367,7 @@ def load_ensemble(run_dir, # a folder written by `train_ensemble`
             raise ValueError(f"{run_dir}: member {m['name']!r} was trained with different normalisers from the others")
         norms = sd
     return dict(manifest=man, cfg=cfg, market=market, systems=systems,
-                policy=ensemble_policy(list(systems.values()), mode or man['mode']))
+                policy=combine_members(list(systems.values()), mode or man['mode'], device, cfg.seed))
 
 # %% ../nbs/15a_selection.ipynb #30a72ae9
 def ensemble_report(run_dir, # folder written by `train_ensemble`
