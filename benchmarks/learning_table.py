@@ -38,30 +38,33 @@ MARKETS = {'quickstart': [],
                      'data.synthetic.regime_vol=[0.4,1.0,2.5]']}
 BASELINES = ['single_ppo', 'ma_crossover', 'momentum', 'buy_and_hold', 'buy_and_hold_limited', 'random']
 
+def scored(sharpes:dict)->dict:
+    "Sharpes rounded, with `marl/oracle` and `goal`: above every baseline but the oracle, and 70% of the oracle's."
+    r = {k: round(float(v), 1) for k, v in sharpes.items()}
+    r['marl/oracle'] = round(r['marl']/r['oracle'], 2)
+    return r | {'goal': all(r['marl'] > r[k] for k in BASELINES) and r['marl/oracle'] >= 0.7}
+
 def row(market:str, seed:int, res:dict, run)->dict:
     "One line of the table from `train_run`'s result and the run's validation history."
     from marl_nb.report import validation_history
     t, v = res['table'], validation_history(run)
-    r = {k: round(float(t.loc[k, 'sharpe']), 1) for k in ['marl', *BASELINES, 'oracle']}
-    r['marl/oracle'] = round(r['marl']/r['oracle'], 2)
-    r['goal'] = all(r['marl'] > r[k] for k in BASELINES) and r['marl/oracle'] >= 0.7
+    r = scored({k: t.loc[k, 'sharpe'] for k in ['marl', *BASELINES, 'oracle']})
     return dict(market=market, seed=seed, train_s=round(res['train_seconds']), **r,
                 val_last=round(v[-1], 1), val_mean5=round(sum(v[-5:])/len(v[-5:]), 1))
 
 def ensemble_row(market:str, seed:int, ress:list, split:str)->dict:
     "One line for the split ensemble of `train_run` results: the members' systems, and their `single_ppo`s likewise."
-    from marl_nb.evaluate import baselines, run_backtests, backtest_metrics
+    from marl_nb.evaluate import run_backtests, backtest_metrics
     from marl_nb.selection import split_ensemble
     from marl_nb.single_ppo import single_ppo_for_run, single_policy
     trs = [r['trainer'] for r in ress]
     mk, c = trs[0].market, trs[0].cfg
     singles = [single_policy(single_ppo_for_run(t.run_dir, t.market, t.cfg, t.device, t.update)) for t in trs]
     pols = {'marl': split_ensemble([t.system for t in trs]), 'single_ppo': split_ensemble(singles)}
-    bts = run_backtests(mk, pols | baselines(mk, c.seed), split, seed=c.seed)
-    ppy = c.data.days_per_year
-    r = {k: round(float(backtest_metrics(bts[k], ppy)['sharpe']), 1) for k in ['marl', *BASELINES, 'oracle']}
-    r['marl/oracle'] = round(r['marl']/r['oracle'], 2)
-    r['goal'] = all(r['marl'] > r[k] for k in BASELINES) and r['marl/oracle'] >= 0.7
+    bts = run_backtests(mk, pols, split, seed=c.seed)   # the same seed as member 0's table, whose rules are reused
+    t = ress[0]['table']
+    r = scored({k: backtest_metrics(bts[k], c.data.days_per_year)['sharpe'] if k in pols else t.loc[k, 'sharpe']
+                for k in ['marl', *BASELINES, 'oracle']})
     own = [round(float(x['table'].loc['marl', 'sharpe']), 1) for x in ress]
     return dict(market=market, seed=seed, members=len(ress), train_s=round(sum(x['train_seconds'] for x in ress)), **r,
                 member_marl=own, member_mean=round(sum(own)/len(own), 1))

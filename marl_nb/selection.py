@@ -295,10 +295,12 @@ def _ensemble_variants(seeds, variants:dict, mode:str)->dict:
                                  f"a variant may change only {allowed}")
     return variants
 
-def _compare_on_validation(market, systems:dict, ens, cfg:Config, device)->tuple:
+def _compare_on_validation(market, systems:dict, ens, cfg:Config, device, mode:str='vote')->tuple:
     "Validation metrics of the members and the ensemble, the members' pairwise disagreement, the best one, the choice."
-    pols = {n: system_policy(x) for n, x in systems.items()} | {'ensemble': ens}
+    split = mode == 'split'   # a split is its members' own backtests combined: not backtested again
+    pols = {n: system_policy(x) for n, x in systems.items()} | ({} if split else {'ensemble': ens})
     bts = run_backtests(market, pols, 'validation', device, cfg.seed)
+    if split: bts['ensemble'] = split_backtest({n: bts[n] for n in systems}, 'validation')
     ppy, keep = cfg.data.days_per_year, ('sharpe', 'total_return', 'max_drawdown', 'turnover')
     val = {n: {k: float(v) for k, v in backtest_metrics(bt, ppy).items() if k in keep} for n, bt in bts.items()}
     dis = pairwise_disagreement({n: bts[n]['actions'] for n in systems})
@@ -333,7 +335,7 @@ def train_ensemble(cfg:Config, # base config (data, features, env shared by ever
                                 val_sharpe=float(m['val']['sharpe']), history=m['history']))
     dev = m['device']
     ens = combine_members(list(systems.values()), mode, dev, cfg.seed)
-    val, dis, best, chosen = _compare_on_validation(market, systems, ens, cfg, dev)
+    val, dis, best, chosen = _compare_on_validation(market, systems, ens, cfg, dev, mode)
     n_trials = sum(x['n_trials'] for x in members) + 1
     rule = 'best validation Sharpe among the single members and the ensemble (ties: the ensemble)'
     manifest = dict(version=1, mode=mode, config='config.yaml', data='data.h5', members=members, n_trials=n_trials,
