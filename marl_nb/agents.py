@@ -4,7 +4,8 @@
 
 # %% ../nbs/06_agents.ipynb #33cf45ec
 from __future__ import annotations
-import math
+import functools, math
+import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import patch
 from .config import EnvConfig, ModelConfig, FeatureConfig
@@ -97,44 +98,94 @@ def bar_rows(rows:torch.Tensor, # LongTensor [B]: each window's last row, in [wi
     covered = d.cumsum(0)[:n] > 0
     return covered.nonzero().squeeze(1), covered.cumsum(0).index_select(0, rows)
 
+@functools.cache
+def _span_kernels()->tuple:
+    "`SpanMeans`' compiled passes, `(forward, backward)`: compiled on first use (cached on disk when from a module)."
+    import numba as nb
+    T = nb.types
+    f4, i8_1 = T.float32[:, ::1], T.int64[::1]
+    opts = dict(nogil=True, cache=not _span_kernels.__wrapped__.__code__.co_filename.startswith('<'))
+
+    @nb.njit(T.void(f4, i8_1, i8_1, f4), **opts)
+    def forward(h, end, spans, out):
+        "`out[b]`: for each span s, the mean of rows `end[b] - s` to `end[b] - 1` of `h`, summed newest first."
+        B, H, S = out.shape[0], h.shape[1], len(spans)
+        acc = np.empty(H)                                      # float64: the sums lose nothing that matters
+        for b in range(B):
+            acc[:] = 0.0
+            e, i = end[b], 0
+            for k in range(spans[S - 1]):
+                for j in range(H): acc[j] += h[e - 1 - k, j]
+                if k + 1 == spans[i]:                          # the span's last bar: its mean
+                    for j in range(H): out[b, i*H + j] = acc[j] / spans[i]
+                    i += 1
+
+    @nb.njit(T.void(f4, i8_1, i8_1, f4), **opts)
+    def backward(g, end, spans, dh):
+        """`dh[r]`: the sum over the windows that hold bar r of its share of their spans' mean gradients. The windows
+        are taken in order of their last bar and their shares summed in float64 in a ring of `W` rows: a row is final,
+        and written, once no window left can hold it."""
+        B, H, S, W = g.shape[0], dh.shape[1], len(spans), spans[len(spans) - 1]
+        share, ring, done = np.empty(H), np.zeros((W, H)), 0     # rows below `done` are written
+        for b in np.argsort(end, kind='mergesort'):
+            e = end[b]
+            while done < e - W:                                    # no window from here on holds row `done`
+                for j in range(H): dh[done, j] = ring[done % W, j]; ring[done % W, j] = 0.0
+                done += 1
+            share[:] = 0.0
+            for i in range(S):                                     # the newest bar is in every span
+                for j in range(H): share[j] += np.float64(g[b, i*H + j]) / spans[i]
+            i = 0
+            for k in range(W):
+                r = (e - 1 - k) % W
+                for j in range(H): ring[r, j] += share[j]
+                if k + 1 == spans[i]:                              # older bars are not in this span
+                    for j in range(H): share[j] -= np.float64(g[b, i*H + j]) / spans[i]
+                    i += 1
+        while done < dh.shape[0]:
+            for j in range(H): dh[done, j] = ring[done % W, j]
+            done += 1
+    return forward, backward
+
 class SpanMeans(torch.autograd.Function):
-    """`TrailingMeans` of windows that share bars, from each bar's embedding once: `h` [H, U] holds the bars as columns,
-    in order, `end` [B] the 1-based place of each window's last bar among them (see `bar_rows`); [B, len(spans)*H]
-    float32. The sums are differences of float64 prefix sums; the backward adds each mean's gradient at its two ends,
-    then sums. Columns, not rows, because the prefix sums and their gathers run along memory that way."""
+    """`TrailingMeans` of windows that share bars, from each bar's embedding once (CPU): `h` [U, H] holds the bars as
+    rows, in order, `end` [B] the 1-based place of each window's last bar among them (see `bar_rows`); [B,
+    len(spans)*H] float32. One compiled pass over the windows sums each window's bars newest first in float64 and
+    writes a span's mean at its last bar; the backward walks the same bars, in order of the windows' last bars, and
+    adds to each its share of the spans that hold it. Each window's rows are read once, from tables that stay in the
+    cache."""
     @staticmethod
     def forward(ctx, h, end, spans):
-        C = torch.cumsum(h, 1, dtype=torch.float64)          # C[:, j]: the sum of the first j + 1 bars
-        last = end - 1
-        e, out = C.index_select(1, last), []
-        for s in spans:
-            i = last - s                                       # -1: the window starts at the first bar
-            out.append((e - C.index_select(1, i.clamp(min=0)).masked_fill_(i[None] < 0, 0.0)).div_(s))
-        ctx.save_for_backward(end); ctx.spans, ctx.U, ctx.dtype = spans, h.shape[1], h.dtype
-        return torch.cat(out).t().float()
+        spans, end = np.asarray(spans, np.int64), end.contiguous()
+        out = np.empty((len(end), len(spans)*h.shape[1]), np.float32)
+        _span_kernels()[0](h.detach().float().contiguous().numpy(), end.numpy(), spans, out)
+        ctx.save_for_backward(end); ctx.spans, ctx.U, ctx.dtype = spans, h.shape[0], h.dtype
+        return torch.from_numpy(out)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, g):
         end, = ctx.saved_tensors
-        parts = [x/s for x, s in zip(g.t().double().split(g.shape[1] // len(ctx.spans)), ctx.spans)]   # [H, B] each
-        G = torch.zeros(len(parts[0]), ctx.U + 1, dtype=torch.float64, device=g.device)   # at the sums' ends
-        G.index_add_(1, end, sum(parts))
-        for x, s in zip(parts, ctx.spans): G.index_add_(1, end - s, x.neg_())
-        C = G.cumsum(1)                        # bar i counts in the sums that end after it: their gradient's total
-        return (C[:, -1:] - C[:, :-1]).to(ctx.dtype), None, None
+        dh = np.empty((ctx.U, g.shape[1] // len(ctx.spans)), np.float32)   # every row is written
+        _span_kernels()[1](g.float().contiguous().numpy(), end.numpy(), ctx.spans, dh)
+        return torch.from_numpy(dh).to(ctx.dtype), None, None
 
 @patch
 def from_rows(self:PooledEncoder, features:torch.Tensor, # [n, F] normalised feature table
               rows:torch.Tensor, # LongTensor [B]: each window's last row, in [window - 1, n)
              )->torch.Tensor:
-    "`self(windows)` of the windows of `features` that end at `rows`, with each bar encoded once: [B, hidden]."
+    """`self(windows)` of the windows of `features` that end at `rows`, with each bar encoded once: [B, hidden]. On
+    the CPU; elsewhere the windows are cut and encoded (the compiled sums run on the CPU)."""
     if features.ndim != 2 or features.shape[1] != self.n_features:
         raise ValueError(f"features: expected a table [n, {self.n_features}], got shape {tuple(features.shape)}")
-    bars, end = bar_rows(rows, self.window, len(features))
-    lin, act = self.bar
-    h = act(torch.addmm(lin.bias[:, None], lin.weight, features.index_select(0, bars).t()))   # [hidden, U]
-    return self.mix(SpanMeans.apply(h, end, self.spans))
+    W, n = self.window, len(features)
+    if len(rows) and (int(rows.min()) < W - 1 or int(rows.max()) >= n):
+        raise ValueError(f"rows: a window of {W} bars ends at a row in [{W - 1}, {n}), got rows from "
+                         f"{int(rows.min())} to {int(rows.max())}")
+    if features.device.type != 'cpu':
+        return self(features.unfold(0, W, 1).transpose(1, 2).index_select(0, rows - (W - 1)))
+    bars, end = bar_rows(rows, W, n)
+    return self.mix(SpanMeans.apply(self.bar(features.index_select(0, bars)), end, self.spans))   # bars [U, hidden]
 
 def encode(encoder:nn.Module, window:torch.Tensor, # [N, W, F]
            rows=None, # `(features [n, F], last rows [N])` of the same windows, or None
@@ -146,7 +197,7 @@ def window_rows(env, # a `MarketEnv`: its feature tables
                 t:torch.Tensor, # LongTensor [N]: tactical rows where the windows end
                )->dict:
     """`{'tactical_rows', 'strategic_rows'}` of the windows ending at `t`, as `encode` takes them: on the CPU only.
-    On an accelerator, `{}`: the windows are cheap there, and the backward's `index_add_` is not deterministic."""
+    On an accelerator, `{}`: the windows are cheap there (`from_rows` would cut them too)."""
     if t.device.type != 'cpu': return {}
     return {'tactical_rows': (env.tactical.features, t), 'strategic_rows': (env.strategic.features, env.strat_idx[t])}
 
@@ -169,9 +220,12 @@ class AgentGroup(nn.Module):
                 rows=None): # `(features [n, F], last rows [N])` of the windows: a pooled encoder encodes each bar once
         h = encode(self.encoder, window, rows)
         N, A = h.shape[0], len(self.sizes)
-        x = torch.cat([h, ctx], -1)[:, None].expand(N, A, -1)
-        if self.agent_id is not None: x = torch.cat([x, self.agent_id[None].expand(N, -1, -1)], -1)
-        logits = self.out(torch.tanh(self.hidden(x))).float()
+        x = torch.cat([h, ctx], -1)
+        if self.agent_id is None: z = self.hidden(x[:, None].expand(N, A, -1))   # a weight per agent
+        else:   # one weight for [x, agent id]: the x part once per row, the id part once per agent
+            w, d = self.hidden.weight, x.shape[1]
+            z = F.linear(x, w[:, :d], self.hidden.bias)[:, None] + F.linear(self.agent_id, w[:, d:])[None]
+        logits = self.out(torch.tanh(z)).float()
         return logits.masked_fill(~self.valid, torch.finfo(torch.float32).min), h
 
 # %% ../nbs/06_agents.ipynb #a6acfe1c

@@ -170,8 +170,10 @@ class Int8Linear(nn.Module):
         q, s = quantize_weight(layer.weight, group)
         self.register_buffer('qweight', q); self.register_buffer('scale', s)
         self.register_buffer('bias', layer.bias.detach().clone())
+    @property
+    def weight(self): return dequantize_weight(self.qweight, self.scale, self.n_in)   # as the layer's, for its users
     def forward(self, x):
-        w = dequantize_weight(self.qweight, self.scale, self.n_in)
+        w = self.weight
         if self.shared: return F.linear(x, w, self.bias)
         return torch.einsum('nai,aoi->nao', x, w) + self.bias   # per-agent weights, as `GroupLinear`
 

@@ -113,7 +113,8 @@ def train_single_ppo(market, # a `Market`
         torch.manual_seed(seed)
         env = market.env('train', seed=seed, device=device)
         net = SinglePolicy.for_env(env, cfg.model.hidden, cfg.model.encoder).to(device)
-        opt, vn = torch.optim.Adam(net.parameters(), lr=tc.lr_tactical, eps=1e-5), ValueNormalizer(1).to(device)
+        opt = torch.optim.Adam(net.parameters(), lr=tc.lr_tactical, eps=1e-5, fused=True)
+        vn = ValueNormalizer(1).to(device)
         obs, best, history = env.reset(), dict(sharpe=-math.inf, update=0, state=None), []
         for u in tqdm(range(1, updates + 1), desc='single_ppo', unit='update', disable=not progress):
             frac = (u - 1)/updates
