@@ -4,7 +4,7 @@ at batch 1 on one CPU thread: latency, load time from disk and agreement with th
 python benchmarks/decision_runtimes.py [--calls 3000] [--k 1000] [--json OUT]
 
 Runtimes: eager `DecisionProgram`; the bundle's portable `torch.export` program (`.pt2`, run through
-`ExportedProgram.module()`); the same program compiled by AOTInductor (`marl_nb.export.compile_program`, what
+`ExportedProgram.module()`), as exported and as the bundle loads it (`load_portable`: its constants folded once); the same program compiled by AOTInductor (`marl_nb.export.compile_program`, what
 `marl_export --compile` ships); TorchScript (`torch.jit.trace`, then `torch.jit.freeze` and
 `optimize_for_inference`); ONNX Runtime when `onnxruntime`, `onnx` and `onnxscript` are installed (skipped, and said
 so, when not: `pip install onnxruntime onnx onnxscript`).
@@ -18,6 +18,7 @@ from latency import latency_ms
 from marl_nb.config import load_config
 from marl_nb.system import MarlSystem
 from marl_nb.critic import gate_keep
+from marl_nb.load_bundle import load_portable
 from marl_nb.export import (DecisionProgram, DECISION_INPUTS, DECISION_OUTPUTS, export_program, compile_program,
                             io_table, _dims)
 
@@ -57,7 +58,8 @@ def measure(name, load, call):
 
 measure('eager', lambda: prog, lambda f: f(*xs))
 pt2 = export_program(prog, ins, tmp/'decision.pt2')
-measure('torch.export (portable bundle)', lambda: torch.export.load(pt2).module(), lambda f: f(*xs))
+measure('torch.export, unfolded', lambda: torch.export.load(pt2).module(), lambda f: f(*xs))
+measure('torch.export (portable bundle)', lambda: load_portable(pt2), lambda f: f(*xs))
 aoti = compile_program(pt2, ins, tmp/'decision.aoti.pt2')
 def load_aoti():
     from torch._inductor import aoti_load_package

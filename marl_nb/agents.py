@@ -13,8 +13,9 @@ from .env import AGENTS, STRATEGIC_AGENTS, TACTICAL_AGENTS, action_sizes, AGAINS
 
 # %% auto #0
 __all__ = ['ENCODERS', 'orthogonal_', 'GroupLinear', 'WindowEncoder', 'TrailingMeans', 'PooledEncoder', 'bar_rows', 'SpanMeans',
-           'encode', 'window_rows', 'AgentGroup', 'one_hot_actions', 'MultiAgentPolicy', 'tactical_vote',
-           'consensus_aggregate', 'groups_agree', 'consensus_rate', 'alternatives', 'counterfactual_targets']
+           'encode', 'window_rows', 'AgentGroup', 'one_hot_actions', 'MultiAgentPolicy', 'check_logits', 'log_prob',
+           'entropy', 'tactical_vote', 'consensus_aggregate', 'groups_agree', 'consensus_rate', 'alternatives',
+           'counterfactual_targets']
 
 # %% ../nbs/06_agents.ipynb #7d7a7f83
 def orthogonal_(layer:nn.Module, gain:float=math.sqrt(2))->nn.Module:
@@ -257,13 +258,32 @@ class MultiAgentPolicy(nn.Module):
         return self.tactical(obs['tactical'], ctx, obs.get('tactical_rows'))[0]
 
     def _dist(self, s_logits, t_logits):
-        "One Categorical over all 8 agents (logits padded to a common width) and the flat valid probabilities."
+        """`(logp, p, probs)`: the 8 agents' log-probabilities and probabilities [N, 8, n] (logits padded to a common
+        width n) and the valid probabilities [N, sum(sizes)], as `Categorical(logits=...)` computes them (without
+        building one)."""
         n, neg = max(s_logits.shape[-1], t_logits.shape[-1]), torch.finfo(torch.float32).min
         pad = lambda l: F.pad(l, (0, n - l.shape[-1]), value=neg)
-        dist = torch.distributions.Categorical(logits=torch.cat([pad(s_logits), pad(t_logits)], 1))  # [N, 8]
-        return dist, dist.probs.flatten(1)[:, self.prob_index]  # [N, sum(sizes)]
+        logits = torch.cat([pad(s_logits), pad(t_logits)], 1)                 # [N, 8, n]
+        logp = logits - logits.logsumexp(-1, keepdim=True)
+        p = logp.softmax(-1)
+        return logp, p, p.flatten(1)[:, self.prob_index]
 
 # %% ../nbs/06_agents.ipynb #461ebb98
+def check_logits(s_logits:torch.Tensor, t_logits:torch.Tensor):
+    "A clear error if either group's logits hold NaN (as `Categorical`'s own check)."
+    if bool(torch.isnan(s_logits).any() | torch.isnan(t_logits).any()):
+        raise ValueError("policy logits: NaN in the agents' output (a weight or an observation is NaN or infinite)")
+
+def log_prob(logp:torch.Tensor, # [N, A, n] normalised log-probabilities (`MultiAgentPolicy._dist`)
+             actions:torch.Tensor, # LongTensor [N, A]
+            )->torch.Tensor:
+    "[N, A] log-probability of each agent's action, as `Categorical.log_prob`."
+    return logp.gather(-1, actions[..., None]).squeeze(-1)
+
+def entropy(logp:torch.Tensor, p:torch.Tensor)->torch.Tensor:
+    "[N, A] entropy of each agent's distribution from its log-probabilities and probabilities (`Categorical.entropy`)."
+    return -(logp.clamp(min=torch.finfo(logp.dtype).min) * p).sum(-1)
+
 @patch
 def act(self:MultiAgentPolicy, obs:dict, # observation dict from `MarketEnv`
         held:torch.Tensor, # [N, 4] strategic actions in force (used where `strategic_active` is False)
@@ -276,8 +296,9 @@ def act(self:MultiAgentPolicy, obs:dict, # observation dict from `MarketEnv`
     s_act = torch.where(obs['strategic_active'][:, None], pick(s_logits), held)
     t_logits = self._tactical(obs, s_act, h_s)
     actions = torch.cat([s_act, pick(t_logits)], 1)
-    dist, probs = self._dist(s_logits, t_logits)
-    logp = dist.log_prob(actions)
+    check_logits(s_logits, t_logits)
+    logp_all, _, probs = self._dist(s_logits, t_logits)
+    logp = log_prob(logp_all, actions)
     return dict(actions=actions, logp=logp, probs=probs, confidence=logp.exp())
 
 @patch
@@ -286,8 +307,9 @@ def evaluate(self:MultiAgentPolicy, obs:dict, actions:torch.Tensor)->dict:
     # obs may carry 'strategic_rows' and 'tactical_rows' (`window_rows`): see `encode`
     s_logits, h_s = self.strategic(obs['strategic'], obs['portfolio'], obs.get('strategic_rows'))
     t_logits = self._tactical(obs, actions[:, :4], h_s)
-    dist, probs = self._dist(s_logits, t_logits)
-    return dict(logp=dist.log_prob(actions), entropy=dist.entropy(), probs=probs)
+    check_logits(s_logits, t_logits)
+    logp, p, probs = self._dist(s_logits, t_logits)
+    return dict(logp=log_prob(logp, actions), entropy=entropy(logp, p), probs=probs)
 
 # %% ../nbs/06_agents.ipynb #65567359
 def tactical_vote(tactical:torch.Tensor, confidence:torch.Tensor=None)->torch.Tensor:

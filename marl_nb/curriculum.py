@@ -109,7 +109,7 @@ def _gate_votes(systems, obs, s_out, t_logits, prev, target, env):
     "Every member's gate on the ensemble's `target`: approvals [M, N] and gate features [M, N, F]."
     votes, feats = [], []
     for i, (m, (sl, _), tl) in enumerate(zip(systems, s_out, t_logits)):
-        probs = m.policy._dist(sl, tl)[1]
+        probs = m.policy._dist(sl, tl)[2]
         _, _, base = m.value(obs, probs, prev[i])
         g = m.gate(gate_input(base, target.float(), env.position.float()))
         votes.append(g['approve']); feats.append(g['features'])

@@ -16,7 +16,7 @@ from .config import (Config, load_config, merge_dict, atomic_write, config_hash,
 from .assemblers import Normalizer, complete_windows
 from .env import (AGENTS, PORTFOLIO_FEATURES, DAY_NS, REGIME_SCALE, PORTFOLIO_SCALE, AGAINST_BIAS, action_sizes,
                          trading_day)
-from .agents import GroupLinear, AgentGroup, tactical_vote
+from .agents import GroupLinear, AgentGroup, tactical_vote, log_prob
 from .critic import GATE_FEATURES, gate_features, gate_input, gate_keep
 from .features import strategic_features, tactical_features, STRATEGIC_HORIZONS, TACTICAL_MOM_HORIZON
 from .system import Market, MarlSystem
@@ -104,12 +104,8 @@ def forward(self:DecisionProgram, strategic, tactical, portfolio, strategic_acti
     s_act = torch.where(strategic_active[:, None], s_logits.argmax(-1), held)        # held between strategic bars
     t_logits = pol._tactical(dict(portfolio=portfolio, tactical=tactical), s_act, h_s)
     actions = torch.cat([s_act, t_logits.argmax(-1)], 1)                             # [B, 8]
-    n, neg = max(s_logits.shape[-1], t_logits.shape[-1]), torch.finfo(torch.float32).min
-    logits = torch.cat([F.pad(s_logits, (0, n - s_logits.shape[-1]), value=neg),
-                        F.pad(t_logits, (0, n - t_logits.shape[-1]), value=neg)], 1)
-    logits = logits - logits.logsumexp(-1, keepdim=True)                             # normalised as in Categorical
-    confidence = logits.gather(-1, actions[..., None]).squeeze(-1).exp()             # [B, 8]
-    probs = logits.softmax(-1).flatten(1)[:, pol.prob_index]                         # [B, 25]
+    logp, _, probs = pol._dist(s_logits, t_logits)                                   # [B, 8, n], [B, 25]
+    confidence = log_prob(logp, actions).exp()                                       # [B, 8]
     target = self.consensus(actions[:, :4], actions[:, 4:], confidence)
     base = self.base_state(strategic, tactical, portfolio, probs)
     value, sigma = self.critic(torch.cat([base, prev_gate], -1))
@@ -249,7 +245,7 @@ def compile_program(pt2, # an exported program's file (`export_program`)
 
 # %% ../nbs/16_export.ipynb #2f9c96b4
 from . import load_bundle
-from .load_bundle import PolicyBundle, file_sha256, load_compiled
+from .load_bundle import PolicyBundle, file_sha256, load_compiled, load_portable
 LOADER_FILE = Path(load_bundle.__file__)   # copied into every bundle as load_bundle.py
 
 # %% ../nbs/16_export.ipynb #097b459b
@@ -502,7 +498,7 @@ def _write_bundle(system, market, out, bundle_name, quantize, checkpoint, seed, 
     atomic_write(out/'drift.json', json.dumps(drift, indent=1))
     save_config(cfg, out/'config.yaml')
     atomic_write(out/'load_bundle.py', LOADER_FILE.read_bytes())
-    loaded = {v: torch.export.load(out/files[v]['decision']).module() for v in files}
+    loaded = {v: load_portable(out/files[v]['decision']) for v in files}   # as `PolicyBundle` loads them
     loaded |= {v + '_compiled': load_compiled(out/c['decision']) for v, c in compiled.items()}
     reps = {n: parity_report(system, m, loaded, masks, split) for n, m in per.items()}
     parity = reps[None] if None in reps else merge_parity(reps)

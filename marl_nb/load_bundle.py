@@ -4,12 +4,12 @@
 
 # %% ../nbs/15b_load_bundle.ipynb #15350025
 from __future__ import annotations
-import hashlib, json, platform, sys, warnings
+import hashlib, json, operator, platform, sys, warnings
 from pathlib import Path
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['file_sha256', 'load_compiled', 'PolicyBundle']
+__all__ = ['file_sha256', 'load_portable', 'load_compiled', 'PolicyBundle']
 
 # %% ../nbs/15b_load_bundle.ipynb #67474311
 def file_sha256(path, chunk=1 << 20):
@@ -20,6 +20,30 @@ def file_sha256(path, chunk=1 << 20):
     return h.hexdigest()
 
 # %% ../nbs/15b_load_bundle.ipynb #47eb7a59
+def load_portable(path):
+    """A `torch.export` program as a module whose constant part (weights transposed, int8 weights dequantised, the
+    agent ids' share of a layer, ...) is computed once, when loaded: the same outputs, bit for bit, with fewer
+    operations a call. Where torch cannot fold it, the plain module, with a warning."""
+    module = torch.export.load(path).module()
+    try:
+        from torch.fx.experimental.const_fold import split_const_subgraphs
+        with warnings.catch_warnings():       # its own notice while it moves the constants, not the user's concern
+            warnings.filterwarnings('ignore', message='Attempted to insert a get_attr Node')
+            folded = split_const_subgraphs(module)
+        g = folded.graph
+        g.set_codegen(module.graph._codegen)      # the program's own inputs and outputs (pytrees)
+        const = lambda n: n.op == 'get_attr' or (n.op == 'call_function' and n.target is operator.getitem
+                                                 and const(n.args[0]))
+        for n in list(g.nodes):                   # a check of a folded constant's dtype holds once folded
+            if n.target is torch.ops.aten._assert_tensor_metadata.default and const(n.args[0]): g.erase_node(n)
+        folded.recompile(); folded.run_folding()
+        return folded
+    except Exception as e:
+        first = (str(e).strip().splitlines() or [''])[0][:200]
+        warnings.warn(f"{Path(path).name}: constants not folded ({type(e).__name__}: {first}); the same decisions, "
+                      "more slowly", stacklevel=2)
+        return module
+
 def load_compiled(path):
     "An AOTInductor package as a callable; inputs are made dense first (compiled code ignores an `expand`'s strides)."
     from torch._inductor import aoti_load_package
@@ -42,7 +66,7 @@ class PolicyBundle:
                     raise ValueError(f"{self.path/name}: sha256 differs from the manifest (modified or damaged)")
         if variant not in m['variants']:
             raise KeyError(f"variant {variant!r} is not in the bundle (has {list(m['variants'])})")
-        load = {'torch.export': lambda p: torch.export.load(p).module(), 'torchscript': torch.jit.load}[m['format']]
+        load = {'torch.export': load_portable, 'torchscript': torch.jit.load}[m['format']]
         self.variant, self.programs = variant, {k: load(self.path/f) for k, f in m['variants'][variant].items()}
         self.compiled = self._load_compiled(compiled)
         g = m['gate']
