@@ -3,11 +3,12 @@ at batch 1 on one CPU thread: latency, load time from disk and agreement with th
 
 python benchmarks/decision_runtimes.py [--calls 3000] [--k 1000] [--json OUT]
 
-Runtimes: eager `DecisionProgram`; the bundle's portable `torch.export` program (`.pt2`, run through
-`ExportedProgram.module()`), as exported and as the bundle loads it (`load_portable`: its constants folded once); the same program compiled by AOTInductor (`marl_nb.export.compile_program`, what
-`marl_export --compile` ships); TorchScript (`torch.jit.trace`, then `torch.jit.freeze` and
-`optimize_for_inference`); ONNX Runtime when `onnxruntime`, `onnx` and `onnxscript` are installed (skipped, and said
-so, when not: `pip install onnxruntime onnx onnxscript`).
+Runtimes: eager `DecisionProgram`; the bundle's portable `torch.export` program (`.pt2`), as
+`ExportedProgram.module()` runs it and as `PolicyBundle.decide` does (loaded by `load_portable`, its constants folded
+once, called through `forward`: the inputs were checked against the manifest); the same program compiled by
+AOTInductor (`marl_nb.export.compile_program`, what `marl_export --compile` ships); TorchScript (`torch.jit.trace`,
+then `torch.jit.freeze` and `optimize_for_inference`); ONNX Runtime when `onnxruntime`, `onnx` and `onnxscript` are
+installed (skipped, and said so, when not: `pip install onnxruntime onnx onnxscript`).
 `load_s` is the time to load the saved program from disk in this process (the AOTInductor package is a shared
 library; TorchScript and ONNX parse a graph). An untrained system of the Colab config: latency does not depend on
 the weights."""
@@ -58,8 +59,8 @@ def measure(name, load, call):
 
 measure('eager', lambda: prog, lambda f: f(*xs))
 pt2 = export_program(prog, ins, tmp/'decision.pt2')
-measure('torch.export, unfolded', lambda: torch.export.load(pt2).module(), lambda f: f(*xs))
-measure('torch.export (portable bundle)', lambda: load_portable(pt2), lambda f: f(*xs))
+measure('torch.export (ExportedProgram.module())', lambda: torch.export.load(pt2).module(), lambda f: f(*xs))
+measure('torch.export (portable bundle)', lambda: load_portable(pt2), lambda f: f.forward(*xs))   # as `decide` calls it
 aoti = compile_program(pt2, ins, tmp/'decision.aoti.pt2')
 def load_aoti():
     from torch._inductor import aoti_load_package

@@ -21,28 +21,32 @@ def file_sha256(path, chunk=1 << 20):
 
 # %% ../nbs/15b_load_bundle.ipynb #47eb7a59
 def load_portable(path):
-    """A `torch.export` program as a module whose constant part (weights transposed, int8 weights dequantised, the
-    agent ids' share of a layer, ...) is computed once, when loaded: the same outputs, bit for bit, with fewer
-    operations a call. Where torch cannot fold it, the plain module, with a warning."""
+    """A `torch.export` program as a module whose constant part (the int8 weights dequantised, the agent ids' share of
+    a layer, ...) is computed once, when loaded, not on every call: the same outputs, bit for bit. It still checks its
+    inputs when called. Where torch cannot fold it, the plain module, with a warning."""
     module = torch.export.load(path).module()
     try:
         from torch.fx.experimental.const_fold import split_const_subgraphs
         with warnings.catch_warnings():       # its own notice while it moves the constants, not the user's concern
             warnings.filterwarnings('ignore', message='Attempted to insert a get_attr Node')
             folded = split_const_subgraphs(module)
+        if not hasattr(folded, '_FX_CONST_FOLDED_ATTRS'): return module      # nothing constant
+        folded.run_folding()
         g = folded.graph
         g.set_codegen(module.graph._codegen)      # the program's own inputs and outputs (pytrees)
         const = lambda n: n.op == 'get_attr' or (n.op == 'call_function' and n.target is operator.getitem
                                                  and const(n.args[0]))
         for n in list(g.nodes):                   # a check of a folded constant's dtype holds once folded
             if n.target is torch.ops.aten._assert_tensor_metadata.default and const(n.args[0]): g.erase_node(n)
-        folded.recompile(); folded.run_folding()
-        return folded
+        # the folded graph and its constants go into the loaded module, which keeps its checks of the inputs
+        module._FX_CONST_FOLDED_ATTRS = folded._FX_CONST_FOLDED_ATTRS
+        module.graph = g
+        return module
     except Exception as e:
         first = (str(e).strip().splitlines() or [''])[0][:200]
         warnings.warn(f"{Path(path).name}: constants not folded ({type(e).__name__}: {first}); the same decisions, "
                       "more slowly", stacklevel=2)
-        return module
+        return torch.export.load(path).module()
 
 def load_compiled(path):
     "An AOTInductor package as a callable; inputs are made dense first (compiled code ignores an `expand`'s strides)."
@@ -122,13 +126,19 @@ class PolicyBundle:
             gate_masks = self.gate_masks.expand(-1, -1, strategic.shape[0] if strategic.ndim else 0, -1)
         xs = (strategic, tactical, portfolio, strategic_active, held, position, prev_gate, gate_masks)
         self.check(self.manifest['decision']['inputs'], xs)
-        out = self.programs['decision'](*xs)
+        out = self._run('decision', xs)
         return dict(zip([o['name'] for o in self.manifest['decision']['outputs']], out))
 
     def group(self, name, *xs):
         "Run a per-group program ('strategic' or 'tactical')."
         self.check(self.manifest['groups'][name]['inputs'], xs)
-        return self.programs[name](*xs)
+        return self._run(name, xs)
+
+    def _run(self, name, xs):
+        """Run a program on inputs that `check` passed: a portable one without checking them a second time against
+        its symbolic shapes (half a millisecond at batch 1)."""
+        p = self.programs[name]
+        return (p.forward if isinstance(p, torch.fx.GraphModule) else p)(*xs)
 
     def normalise(self, timeframe, raw):
         "Raw features [..., F] -> float32 z-scores with the train statistics, clipped, NaN -> 0."
