@@ -114,13 +114,16 @@ def time_update_ab(repeats:int=3, config:str='quickstart')->dict:
     env = market.env('train', seed=cfg.seed)
     net = sp.SinglePolicy.for_env(env, cfg.model.hidden, cfg.model.encoder)
     opt, vn = torch.optim.Adam(net.parameters(), lr=cfg.trainer.lr_tactical, eps=1e-5), ValueNormalizer(1)
-    sb, _ = sp.rollout(net, env, env.reset(), cfg.trainer.rollout_steps)
+    sb, _ = sp.rollout(net, env, env.reset(), cfg.trainer.rollout_steps)   # on the CPU it keeps no windows: cut them
+    t = sb['t'].flatten()
+    cut = lambda a, rows: a.windows(rows).view(*sb['t'].shape, a.window, a.n_features)
+    sbw = sb | {'tactical': cut(env.tactical, t), 'strategic': cut(env.strategic, env.strat_idx[t])}
     def learn(rows):
         tr._obs = obs if rows else windows_only   # an instance attribute: `minibatch_loss` calls it
         tr.learn(b)
     work = {'trainer_learn_rows': lambda: learn(True), 'trainer_learn_windows': lambda: learn(False),
             'single_update_rows': lambda: sp.update(net, opt, vn, sb, cfg.trainer, env),
-            'single_update_windows': lambda: sp.update(net, opt, vn, sb, cfg.trainer)}
+            'single_update_windows': lambda: sp.update(net, opt, vn, sbw, cfg.trainer)}
     best = {k: float('inf') for k in work}
     for _ in range(repeats):
         for k, f in work.items():

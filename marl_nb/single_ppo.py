@@ -16,7 +16,8 @@ from .mappo import gae, ValueNormalizer, normalize_advantages, policy_loss, valu
 from .evaluate import position_actions, run_backtests, backtest_metrics
 
 # %% auto #0
-__all__ = ['OBS_KEYS', 'SinglePolicy', 'single_policy', 'rollout', 'update', 'train_single_ppo', 'single_ppo_for_run']
+__all__ = ['OBS_KEYS', 'SinglePolicy', 'single_policy', 'needs_windows', 'rollout', 'update', 'train_single_ppo',
+           'single_ppo_for_run']
 
 # %% ../nbs/11c_single_ppo.ipynb #15e25531
 class SinglePolicy(nn.Module):
@@ -40,7 +41,7 @@ class SinglePolicy(nn.Module):
 
     def forward(self, obs:dict)->tuple: # -> logits [N, 3] (short, flat, long), value [N]
         # with 'tactical_rows' and 'strategic_rows' in obs (`window_rows`), a pooled encoder encodes each bar once
-        enc = lambda e, k: encode(e, obs[k], obs.get(f'{k}_rows'))
+        enc = lambda e, k: encode(e, obs.get(k), obs.get(f'{k}_rows'))   # with rows, the windows may be left out
         x = torch.cat([enc(self.tactical, 'tactical'), enc(self.strategic, 'strategic'), obs['portfolio']], -1)
         return self.pi(x), self.v(x)[:, 0]
 
@@ -53,15 +54,21 @@ def single_policy(net:SinglePolicy):
 # %% ../nbs/11c_single_ppo.ipynb #fe3e8468
 OBS_KEYS = ('tactical', 'strategic', 'portfolio')
 
+def needs_windows(net:SinglePolicy, env:MarketEnv)->bool:
+    "Whether `update` reads a rollout's windows: not where pooled encoders encode each bar from the env's tables (CPU)."
+    return not (window_rows(env, env.t) and all(hasattr(e, 'from_rows') for e in (net.tactical, net.strategic)))
+
 @torch.no_grad()
 def rollout(net:SinglePolicy, env:MarketEnv, obs:dict, T:int)->tuple:
-    "T steps of every env under `net` (sampled): (batch of [T, N, ...] tensors with the last value, next obs)."
-    buf = {k: [] for k in (*OBS_KEYS, 't', 'action', 'logp', 'value', 'reward', 'done')}
+    """T steps of every env under `net` (sampled): (batch of [T, N, ...] tensors with the last value, next obs). The
+    windows are kept only where `update` reads them (`needs_windows`)."""
+    keys = OBS_KEYS if needs_windows(net, env) else ('portfolio',)
+    buf = {k: [] for k in (*keys, 't', 'action', 'logp', 'value', 'reward', 'done')}
     for _ in range(T):
         logits, v = net(obs)
         dist = Categorical(logits=logits)
         a = dist.sample()
-        for k in OBS_KEYS: buf[k].append(obs[k].clone())
+        for k in keys: buf[k].append(obs[k].clone())
         buf['t'].append(env.t.clone())                     # the windows' last rows
         buf['action'].append(a); buf['logp'].append(dist.log_prob(a)); buf['value'].append(v)
         obs, rew, done, _ = env.step(position_actions(env, a))
@@ -75,13 +82,15 @@ def update(net:SinglePolicy, opt, vn:ValueNormalizer, b:dict, tc,
            env:MarketEnv=None, # the rollout's env: on the CPU, its feature tables let the encoders encode each bar once
           )->dict:
     "PPO epochs over the rollout `b` (settings `tc`, a `TrainerConfig`); the last minibatch's statistics."
+    if 'tactical' not in b and env is None:
+        raise ValueError("update: the rollout kept no windows (its env's tables encode each bar): pass its env")
     T, N = b['reward'].shape
     values = vn.denormalize(torch.cat([b['value'], b['last_value'][None]])[..., None])    # [T+1, N, 1]
     adv, ret = gae(b['reward'][..., None], values, b['done'], tc.gamma, tc.gae_lambda)
     vn.update(ret)
-    flat = {k: b[k].flatten(0, 1) for k in (*OBS_KEYS, 't', 'action', 'logp', 'value')}
+    flat = {k: b[k].flatten(0, 1) for k in (*OBS_KEYS, 't', 'action', 'logp', 'value') if k in b}
     rows = lambda idx: {} if env is None else window_rows(env, flat['t'][idx])
-    obs = lambda idx: {k: flat[k][idx] for k in OBS_KEYS} | rows(idx)
+    obs = lambda idx: {k: flat[k][idx] for k in OBS_KEYS if k in flat} | rows(idx)
     adv, ret = adv.reshape(-1, 1), vn.normalize(ret).reshape(-1, 1)
     B = T*N
     ones = torch.ones(B, 1, dtype=torch.bool, device=adv.device)
