@@ -917,7 +917,7 @@ d = { 'settings': { 'branch': 'main',
                                  'marl_nb.trainer.Trainer.set_lr': ('trainer.html#trainer.set_lr', 'marl_nb/trainer.py'),
                                  'marl_nb.trainer.Trainer.state_dict': ('trainer.html#trainer.state_dict', 'marl_nb/trainer.py'),
                                  'marl_nb.trainer.Trainer.validate': ('trainer.html#trainer.validate', 'marl_nb/trainer.py'),
-                                 'marl_nb.trainer.clone_state': ('trainer.html#clone_state', 'marl_nb/trainer.py'),
+                                 'marl_nb.trainer._clone_state': ('trainer.html#_clone_state', 'marl_nb/trainer.py'),
                                  'marl_nb.trainer.load_weights': ('trainer.html#load_weights', 'marl_nb/trainer.py'),
                                  'marl_nb.trainer.resolve_device': ('trainer.html#resolve_device', 'marl_nb/trainer.py'),
                                  'marl_nb.trainer.seed_everything': ('trainer.html#seed_everything', 'marl_nb/trainer.py')}}}

@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_trainer.ipynb #0ff351f2
 from __future__ import annotations
-import copy, json, math, time, warnings
+import json, math, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.basics import patch
@@ -20,7 +20,7 @@ from .checkpoint import CheckpointManager, rng_state, set_rng_state
 from .callback import Callback, CancelFit
 
 # %% auto #0
-__all__ = ['KNOBS', 'COUNTERS', 'resolve_device', 'seed_everything', 'LocalComm', 'Trainer', 'clone_state', 'load_weights']
+__all__ = ['KNOBS', 'COUNTERS', 'resolve_device', 'seed_everything', 'LocalComm', 'Trainer', 'load_weights']
 
 # %% ../nbs/12_trainer.ipynb #56dad14e
 def resolve_device(name:str)->torch.device:
@@ -211,21 +211,21 @@ def _obs(self:Trainer, b:dict, idx:torch.Tensor)->dict:
     return {'tactical': env.tactical.windows(t), 'strategic': env.strategic.windows(env.strat_idx[t]),
             'portfolio': b['portfolio'][idx], 'strategic_active': b['active'][idx]} | window_rows(env, t)
 
-def clone_state(x):
+def _clone_state(x):
     """A copy of a state dict (nested dicts, lists, tuples) with every tensor cloned, as `copy.deepcopy` gives it but
     without its bookkeeping (a sixth of its time); a module's version `_metadata` is kept, shared."""
     if isinstance(x, torch.Tensor): return x.clone()
     if isinstance(x, dict):
-        out = type(x)((k, clone_state(v)) for k, v in x.items())
+        out = type(x)((k, _clone_state(v)) for k, v in x.items())
         if hasattr(x, '_metadata'): out._metadata = x._metadata
         return out
-    if isinstance(x, (list, tuple)): return type(x)(clone_state(v) for v in x)
+    if isinstance(x, (list, tuple)): return type(x)(_clone_state(v) for v in x)
     return x
 
 @patch
 def _snapshot(self:Trainer)->dict:
     "The weights, optimiser and return statistics as they are now (taken after every good update, for `_restore`)."
-    return clone_state(dict(system=self.system.state_dict(), opt=self.opt.state_dict(), vnorm=self.vnorm.state_dict()))
+    return _clone_state(dict(system=self.system.state_dict(), opt=self.opt.state_dict(), vnorm=self.vnorm.state_dict()))
 
 @patch
 def _restore(self:Trainer, snap:dict):
