@@ -100,6 +100,8 @@ class EnvConfig:
     risk_levels: list = fld([0.25, 0.5, 0.75, 1.0], "risk budgets the 'risk' agent chooses from")
     drawdown_penalty: float = fld(1.0, 'weight of the drawdown increase in the strategic reward', ge=0)
     reward_scale: float = fld(100.0, 'rewards are multiplied by this (returns are ~1e-4)', gt=0)
+    risk_aversion: float = fld(0.0, "k of the strategic agents' mean-variance reward R - k/2 R^2 a bar (R: the "
+                               "bar's scaled net return; 0: the return alone)", ge=0)
     check_actions: str = fld('auto', "check the actions on every step: 'auto' (on the CPU only: on an accelerator each "
                              "check costs two host syncs), 'always' or 'never'", choices=['auto', 'always', 'never'])
 

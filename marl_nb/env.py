@@ -556,7 +556,8 @@ def step(self:MarketEnv, actions:torch.Tensor, # LongTensor (or any integer dtyp
     equity = torch.add(r, 1).mul_(self.equity)
     peak = torch.maximum(self.peak, equity)
     dd = 1 - equity / peak
-    acc = torch.sub(r, (dd - self.dd).clamp_(min=0.0).mul_(c.drawdown_penalty)).add_(self.acc)
+    u = r - r * r * (c.risk_aversion / 2 * c.reward_scale) if c.risk_aversion else r   # the mean-variance utility
+    acc = torch.sub(u, (dd - self.dd).clamp_(min=0.0).mul_(c.drawdown_penalty)).add_(self.acc)
     halted = self.halted | halt_now
     info = dict(t=t, equity=equity, position=target, cost=cost, pnl=pnl, ret=r, drawdown=dd,
                 terminated=terminated, truncated=truncated, halted=halted, actions=acts,               # [N, 8]
@@ -576,7 +577,7 @@ _FUSED_STATE = (('equity', 'peak', 'dd', 'position', 'acc', 'day_equity'), ('t',
                 ('active', 'halted'))
 # the kernel's floats
 StepSettings = namedtuple('StepSettings', ['rate', 'max_position', 'max_drawdown', 'daily_loss_limit',
-                                           'drawdown_penalty', 'reward_scale',
+                                           'drawdown_penalty', 'reward_scale', 'risk_aversion',
                                            *(f'scale_{k}' for k in PORTFOLIO_FEATURES)])
 StepDims = namedtuple('StepDims', ['tactical_window', 'tactical_features', 'strategic_window', 'strategic_features',
                                    'ring_columns', 'last_step'])   # the kernel's sizes
@@ -624,7 +625,7 @@ def _fused_kernels(parallel:bool)->tuple:
              fs1, ints1, flags1, info_f, info_b, info_active, rewards, portfolio):
         "One step of every episode: the tensor step's stages in the same order, then the observation rows."
         Wt, Ft, Ws, Fs, G, last = dims                                  # StepDims' fields, in order
-        _, max_pos, max_dd, daily, pen, scale, s_pos, s_ret, s_dd, s_time, s_day, s_halt = prm   # StepSettings'
+        _, max_pos, max_dd, daily, pen, scale, aversion, s_pos, s_ret, s_dd, s_time, s_day, s_halt = prm   # in order
         N = target.shape[0]
         for i in prange(N):
             equity0, peak0, dd0, pos0, acc0, day_equity0 = fs[0, i], fs[1, i], fs[2, i], fs[3, i], fs[4, i], fs[5, i]
@@ -649,7 +650,8 @@ def _fused_kernels(parallel:bool)->tuple:
             equity = (r + 1.0) * equity0
             peak = max(peak0, equity)
             dd = 1.0 - equity / peak
-            acc = (r - max(dd - dd0, 0.0) * pen) + acc0
+            u = r - r * r * (aversion / 2 * scale)                          # the mean-variance utility
+            acc = (u - max(dd - dd0, 0.0) * pen) + acc0
             halted = halted0 or halt_now
             info_f[0, i], info_f[1, i], info_f[2, i], info_f[3, i], info_f[4, i], info_f[5, i] = \
                 equity, tg, cost, pnl, r, dd
@@ -697,7 +699,8 @@ def _fused_tables(self:MarketEnv)->dict:
     c, f64 = self.cfg, np.float64
     flat = lambda x: x.numpy().reshape(-1)
     prm = StepSettings(float(self.rate), float(c.max_position), float(c.max_drawdown), float(c.daily_loss_limit),
-                       float(c.drawdown_penalty), float(c.reward_scale), *map(float, self._port_scale[:, 0].tolist()))
+                       float(c.drawdown_penalty), float(c.reward_scale), float(c.risk_aversion),
+                       *map(float, self._port_scale[:, 0].tolist()))
     return dict(ret=self.ret.numpy(), rates=self.rates.numpy(), strat_new=self.strat_new.numpy(), day=self.day.numpy(),
                 strat_idx=self.strat_idx.numpy(), tfeat=flat(self.tactical.features),
                 sfeat=flat(self.strategic.features), ring=flat(self._ring), sobs=flat(self._strat_obs),

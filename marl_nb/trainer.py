@@ -200,7 +200,11 @@ def alt_rewards(self:Trainer, d:dict, # `MarlSystem.decide`'s output
     "[N, J] reward each single-agent alternative would have earned over bar `t`, scaled as the rewards (halted: 0)."
     env, c = self.env, self.cfg.env
     tgt = counterfactual_targets(d['actions'], d['confidence'], d['probs'], c)
-    r = (tgt*env.ret[t][:, None] - (tgt - pos[:, None]).abs()*env.rates[t][:, None])*c.reward_scale
+    r = tgt*env.ret[t][:, None] - (tgt - pos[:, None]).abs()*env.rates[t][:, None]
+    if c.risk_aversion:   # the strategic agents' alternatives (their first columns): the env's mean-variance utility
+        s = sum(self.system.policy.sizes[:4])
+        r = torch.cat([r[:, :s] - r[:, :s]*r[:, :s]*(c.risk_aversion/2*c.reward_scale), r[:, s:]], 1)
+    r = r*c.reward_scale
     return r.masked_fill(env.halted[:, None], 0.0).float()
 
 # %% ../nbs/12_trainer.ipynb #87bdf259
